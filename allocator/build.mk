@@ -1,0 +1,1 @@
+# The project's allocator: build/libcustomalloc.so (placeholder until it lands).
