@@ -16,6 +16,7 @@ all:
 
 include harness/build.mk
 include allocator/build.mk
+-include allocator/article/build.mk
 include tests/build.mk
 
 clean:
