@@ -1,1 +1,23 @@
-# The harness (placeholder until it lands).
+# The harness: build/bench, with every workloads/*.c linked in (each one
+# registers itself; nothing else lists them).
+
+HARNESS_SRC  := $(wildcard harness/*.c)
+WORKLOAD_SRC := $(wildcard workloads/*.c)
+HARNESS_CFLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -pthread \
+    -DBENCH_MULTIARCH='"$(MULTIARCH)"' -DBENCH_CFLAGS='"$(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC)"'
+HARNESS_LIBS := -pthread -ldl -lm
+
+HARNESS_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC))
+WORKLOAD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(WORKLOAD_SRC))
+
+all: $(BUILD)/bench
+
+$(BUILD)/bench: $(HARNESS_OBJ) $(WORKLOAD_OBJ)
+	$(CC) -o $@ $^ $(HARNESS_LIBS)
+
+$(BUILD)/obj/harness/%.o: harness/%.c $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<
+$(BUILD)/obj/workloads/%.o: workloads/%.c harness/workload.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<

@@ -1,0 +1,295 @@
+/* summary.csv: medians, ranges and ratios to glibc from results.csv, and the
+ * table printed at the end of a run. */
+#include "summary.h"
+#include "backends.h"
+#include "csv.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One backend x workload x threads x metric: the values of its ok runs. */
+struct group {
+    const char *backend, *workload, *metric, *unit;
+    int threads;
+    double *values;
+    size_t n;
+    double median, min, max;
+    char runs[256]; /* status counts of the cell, e.g. "ok=4;crashed=1" */
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double median_of(double *values, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(values, n, sizeof *values, cmp_double);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* Known backends first, in the table's order; others after, by name. */
+static int backend_rank(const char *name)
+{
+    const struct backend_kind *k = backend_kind_find(name);
+    return k ? (int)(k - backend_kinds) : (int)backend_kind_count;
+}
+
+/* wall_ms first, then the other metrics by name; "run" (failed cells) last. */
+static int metric_rank(const char *metric)
+{
+    if (strcmp(metric, "wall_ms") == 0)
+        return 0;
+    return strcmp(metric, "run") == 0 ? 2 : 1;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    int c = strcmp(x->workload, y->workload);
+    if (c)
+        return c;
+    if (x->threads != y->threads)
+        return x->threads - y->threads;
+    c = backend_rank(x->backend) - backend_rank(y->backend);
+    if (c)
+        return c;
+    c = strcmp(x->backend, y->backend);
+    if (c)
+        return c;
+    c = metric_rank(x->metric) - metric_rank(y->metric);
+    return c ? c : strcmp(x->metric, y->metric);
+}
+
+static bool same_cell(const struct group *g, const struct result_row *r)
+{
+    return strcmp(g->backend, r->backend) == 0 && strcmp(g->workload, r->workload) == 0 &&
+           g->threads == r->threads;
+}
+
+/* The status counts of one backend x workload x threads cell, one per rep. */
+static void cell_runs(const struct result_row *rows, size_t n, const struct group *g,
+                      char *out, size_t size, size_t *ok_count)
+{
+    const char *statuses[32];
+    size_t counts[32], kinds = 0;
+    *ok_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!same_cell(g, &rows[i]))
+            continue;
+        bool first_of_rep = true; /* count each rep once */
+        for (size_t j = 0; j < i && first_of_rep; j++)
+            if (same_cell(g, &rows[j]) && rows[j].rep == rows[i].rep)
+                first_of_rep = false;
+        if (!first_of_rep)
+            continue;
+        size_t k = 0;
+        while (k < kinds && strcmp(statuses[k], rows[i].status) != 0)
+            k++;
+        if (k == kinds && kinds < 32) {
+            statuses[kinds] = rows[i].status;
+            counts[kinds++] = 0;
+        }
+        if (k < kinds)
+            counts[k]++;
+    }
+    out[0] = '\0';
+    for (size_t k = 0; k < kinds; k++) {
+        size_t used = strlen(out);
+        snprintf(out + used, size - used, "%s%s=%zu", k ? ";" : "", statuses[k], counts[k]);
+        if (strcmp(statuses[k], "ok") == 0)
+            *ok_count = counts[k];
+    }
+}
+
+static size_t build_groups(const struct result_row *rows, size_t n, struct group **out)
+{
+    struct group *groups = NULL;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct result_row *r = &rows[i];
+        bool ok = strcmp(r->status, "ok") == 0;
+        /* Failed cells keep one group under the metric "run". */
+        const char *metric = ok ? r->metric : "run";
+        const char *unit = ok ? r->unit : "";
+        size_t g = 0;
+        while (g < count && !(same_cell(&groups[g], r) && strcmp(groups[g].metric, metric) == 0))
+            g++;
+        if (g == count) {
+            groups = xrealloc(groups, (count + 1) * sizeof *groups);
+            groups[count++] = (struct group){.backend = r->backend, .workload = r->workload,
+                                             .metric = metric, .unit = unit,
+                                             .threads = r->threads};
+        }
+        char *end = NULL;
+        double v = ok ? strtod(r->value, &end) : NAN;
+        if (ok && end != r->value && !*end) {
+            groups[g].values = xrealloc(groups[g].values, (groups[g].n + 1) * sizeof(double));
+            groups[g].values[groups[g].n++] = v;
+        }
+    }
+    /* A cell whose every run failed keeps its "run" group; a cell with some
+     * ok runs reports through its metrics and the runs column. */
+    size_t kept = 0;
+    for (size_t g = 0; g < count; g++) {
+        size_t ok_count;
+        cell_runs(rows, n, &groups[g], groups[g].runs, sizeof groups[g].runs, &ok_count);
+        if (strcmp(groups[g].metric, "run") == 0 && ok_count > 0)
+            continue;
+        double *sorted = groups[g].values;
+        groups[g].median = median_of(sorted, groups[g].n);
+        groups[g].min = groups[g].n ? sorted[0] : NAN;
+        groups[g].max = groups[g].n ? sorted[groups[g].n - 1] : NAN;
+        groups[kept++] = groups[g];
+    }
+    qsort(groups, kept, sizeof *groups, cmp_group);
+    *out = groups;
+    return kept;
+}
+
+static const struct group *find_group(const struct group *groups, size_t n, const char *backend,
+                                      const struct group *like)
+{
+    for (size_t g = 0; g < n; g++)
+        if (strcmp(groups[g].backend, backend) == 0 &&
+            strcmp(groups[g].workload, like->workload) == 0 &&
+            groups[g].threads == like->threads && strcmp(groups[g].metric, like->metric) == 0)
+            return &groups[g];
+    return NULL;
+}
+
+static double ratio_vs_glibc(const struct group *groups, size_t n, const struct group *g)
+{
+    const struct group *base = find_group(groups, n, "glibc", g);
+    if (!base || !g->n || !base->n || base->median == 0)
+        return NAN;
+    return g->median / base->median;
+}
+
+static void print_number(FILE *f, double v, bool last)
+{
+    char text[64] = "";
+    if (!isnan(v))
+        snprintf(text, sizeof text, "%.6g", v);
+    csv_write_field(f, text, last);
+}
+
+/* Time metrics worth a line in the end-of-run table. */
+static bool is_headline(const struct group *g)
+{
+    return strcmp(g->unit, "ms") == 0 && strcmp(g->metric, "user_ms") != 0 &&
+           strcmp(g->metric, "sys_ms") != 0;
+}
+
+static void print_table(FILE *out, const struct group *groups, size_t n)
+{
+    if (n == 0) {
+        fputs("(no finished runs)\n", out);
+        return;
+    }
+    const char *backends[64];
+    size_t nb = 0;
+    for (size_t g = 0; g < n; g++) {
+        size_t b = 0;
+        while (b < nb && strcmp(backends[b], groups[g].backend) != 0)
+            b++;
+        if (b == nb && nb < 64)
+            backends[nb++] = groups[g].backend;
+    }
+    /* groups are sorted by backend rank within a cell, so sort names alike */
+    for (size_t i = 1; i < nb; i++)
+        for (size_t j = i; j > 0 && backend_rank(backends[j]) < backend_rank(backends[j - 1]); j--) {
+            const char *t = backends[j];
+            backends[j] = backends[j - 1];
+            backends[j - 1] = t;
+        }
+
+    fprintf(out, "%-34s %-9s", "median ms (ratio to glibc)", "metric");
+    for (size_t b = 0; b < nb; b++)
+        fprintf(out, " %16s", backends[b]);
+    fputc('\n', out);
+    for (size_t g = 0; g < n; g++) {
+        const struct group *row = &groups[g];
+        /* one line per workload x threads x headline metric, on its first group */
+        if (!is_headline(row))
+            continue;
+        bool seen = false;
+        for (size_t e = 0; e < g && !seen; e++)
+            seen = strcmp(groups[e].workload, row->workload) == 0 &&
+                   groups[e].threads == row->threads && strcmp(groups[e].metric, row->metric) == 0;
+        if (seen)
+            continue;
+        char label[128];
+        if (row->threads > 1)
+            snprintf(label, sizeof label, "%s x%d", row->workload, row->threads);
+        else
+            snprintf(label, sizeof label, "%s", row->workload);
+        fprintf(out, "%-34s %-9s", label, row->metric);
+        for (size_t b = 0; b < nb; b++) {
+            const struct group *cell = find_group(groups, n, backends[b], row);
+            char text[256];
+            if (cell && cell->n) {
+                double r = ratio_vs_glibc(groups, n, cell);
+                if (isnan(r))
+                    snprintf(text, sizeof text, "%.2f", cell->median);
+                else
+                    snprintf(text, sizeof text, "%.2f (%.2f)", cell->median, r);
+            } else {
+                /* no ok run: show why, from the cell's "run" group */
+                struct group probe = *row;
+                probe.metric = "run";
+                const struct group *failed = find_group(groups, n, backends[b], &probe);
+                snprintf(text, sizeof text, "%s", failed ? failed->runs : "-");
+                char *eq = strchr(text, '=');
+                if (eq)
+                    *eq = '\0';
+            }
+            fprintf(out, " %16s", text);
+        }
+        fputc('\n', out);
+    }
+}
+
+void summary_write(const char *run_dir, FILE *table)
+{
+    char *results_path = xasprintf("%s/results.csv", run_dir);
+    struct result_row *rows;
+    size_t n = results_load(results_path, &rows);
+    struct group *groups;
+    size_t ng = build_groups(rows, n, &groups);
+
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f = open_memstream(&text, &text_len);
+    fputs(SUMMARY_HEADER "\n", f);
+    for (size_t g = 0; g < ng; g++) {
+        const struct group *s = &groups[g];
+        char threads[16], count[32];
+        snprintf(threads, sizeof threads, "%d", s->threads);
+        snprintf(count, sizeof count, "%zu", s->n);
+        csv_write_field(f, s->backend, false);
+        csv_write_field(f, s->workload, false);
+        csv_write_field(f, threads, false);
+        csv_write_field(f, s->metric, false);
+        csv_write_field(f, s->unit, false);
+        csv_write_field(f, count, false);
+        print_number(f, s->median, false);
+        print_number(f, s->min, false);
+        print_number(f, s->max, false);
+        print_number(f, ratio_vs_glibc(groups, ng, s), false);
+        csv_write_field(f, s->runs, true);
+    }
+    fclose(f);
+    char *summary_path = xasprintf("%s/summary.csv", run_dir);
+    write_file_atomic(summary_path, text);
+    if (table)
+        print_table(table, groups, ng);
+    free(text);
+    free(summary_path);
+    free(results_path);
+}

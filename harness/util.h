@@ -1,0 +1,48 @@
+/* Small helpers shared by the harness: errors, clocks, strings, files. */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes of the harness. */
+enum {
+    EXIT_RUNS_FAILED = 1, /* finished, but some run did not end `ok` */
+    EXIT_USAGE = 2,       /* bad flag, name, parameter or file: nothing run */
+    EXIT_INTERRUPTED = 130,
+};
+
+/* Prints "bench: <message>" and exits with EXIT_USAGE. */
+_Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "bench: <message>: <strerror>" and exits with status 1 (an
+ * environment failure such as an unwritable directory). */
+_Noreturn void fatal_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+uint64_t now_ns(void);
+double ms_since(uint64_t start_ns);
+
+/* A heap string built with printf formatting; never NULL (aborts on OOM). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xmalloc(size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+/* Splits a comma-separated list in place; returns the number of items. */
+size_t split_list(char *list, char ***items_out);
+
+/* Parses a whole decimal integer; false on junk or overflow. */
+bool parse_ll(const char *text, long long *out);
+
+/* Reads the first line of a small file into buf (newline stripped). */
+bool read_first_line(const char *path, char *buf, size_t size);
+
+/* Writes `contents` to `path` through a temporary file and rename, so readers
+ * never see a half-written file. */
+void write_file_atomic(const char *path, const char *contents);
+
+/* The directory holding the running executable (e.g. ".../build"). */
+const char *exe_dir(void);
+
+#endif

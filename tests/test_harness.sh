@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Tests of the harness (build/bench): flags and parameters are validated,
+# every installed backend is verified inside the measured child, each kind of
+# failure is recorded with its status while the rest of the matrix carries on,
+# and the CSV files follow their schema. One function per fact.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BENCH=build/bench
+TBENCH=build/tests/bench-test   # bench plus the misbehaving test workloads
+[ -x "$BENCH" ] && [ -x "$TBENCH" ] || { echo "FAIL setup: run make first"; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+# expect_exit NAME CODE COMMAND...: the command exits CODE and says something on stderr
+expect_exit() {
+    local name=$1 code=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    local rc=$?
+    if [ "$rc" -ne "$code" ]; then fail "$name" "exit $rc, expected $code: $(head -c 300 "$TMP/err")"; return 1; fi
+    if [ "$code" -ne 0 ] && [ ! -s "$TMP/err" ]; then fail "$name" "no message on stderr"; return 1; fi
+    pass "$name"
+}
+# csv_field FILE BACKEND WORKLOAD METRIC COLUMN: one column of the first matching row
+csv_rows() { awk -F, -v b="$2" -v w="$3" -v m="$4" '$1==b && $2==w && $5==m' "$1"; }
+summary_field() { # FILE BACKEND WORKLOAD METRIC COLUMN-NAME
+    awk -F, -v b="$2" -v w="$3" -v m="$4" -v col="$5" '
+        NR==1 { for (i=1;i<=NF;i++) idx[$i]=i; next }
+        $1==b && $2==w && $4==m { print $idx[col]; exit }' "$1"
+}
+
+# ---- Usage errors: exit 2, a message, nothing written ----
+test_help() { "$BENCH" --help | grep -q -- "--backends" && pass help_lists_flags || fail help_lists_flags "no --backends in --help"; }
+test_unknown_flag() { expect_exit unknown_flag_exits_2 2 "$BENCH" run --frobnicate 1 --out "$TMP/u1" && [ ! -e "$TMP/u1" ] || fail unknown_flag_writes_nothing "$TMP/u1 exists"; }
+test_unknown_backend() { expect_exit unknown_backend_exits_2 2 "$BENCH" run --backends glibc,nosuchalloc --out "$TMP/u2"; }
+test_unknown_workload() { expect_exit unknown_workload_exits_2 2 "$BENCH" run --workloads nosuchwork --out "$TMP/u3"; }
+test_bad_param_value() { expect_exit non_numeric_param_exits_2 2 "$BENCH" run --workloads alloc_free --param iterations=lots --out "$TMP/u4"; }
+test_param_out_of_range() { expect_exit param_below_minimum_exits_2 2 "$BENCH" run --workloads alloc_free --param iterations=0 --out "$TMP/u5"; }
+test_unknown_param() { expect_exit unknown_param_exits_2 2 "$BENCH" run --workloads alloc_free --param colour=red --out "$TMP/u6"; }
+test_bad_choice() { expect_exit bad_choice_exits_2 2 "$BENCH" run --workloads mixed_sizes:touch=some --out "$TMP/u7"; }
+test_bad_reps() { expect_exit zero_reps_exits_2 2 "$BENCH" run --reps 0 --out "$TMP/u8"; }
+test_out_not_empty() {
+    mkdir -p "$TMP/full" && echo keep >"$TMP/full/results.csv"
+    expect_exit nonempty_out_exits_2 2 "$BENCH" run --quick --backends glibc --workloads alloc_free --out "$TMP/full"
+    [ "$(cat "$TMP/full/results.csv")" = keep ] && pass nonempty_out_is_not_touched || fail nonempty_out_is_not_touched "results.csv changed"
+}
+test_run_all_bad_flag() {
+    local before; before=$(ls results 2>/dev/null | wc -l)
+    expect_exit run_all_unknown_flag_exits_2 2 ./run_all.sh --no-such-flag
+    [ "$(ls results 2>/dev/null | wc -l)" = "$before" ] && pass run_all_bad_flag_writes_nothing || fail run_all_bad_flag_writes_nothing "results/ changed"
+}
+
+# ---- Backends are verified inside the child ----
+test_backend_detection() {
+    local b lib
+    for b in glibc jemalloc mimalloc tcmalloc custom article; do
+        if ! "$BENCH" list | grep -E "^  $b " | grep -vq "not found"; then
+            echo "SKIP backend_${b}_verified: library not installed or not built"; continue
+        fi
+        "$BENCH" run --quick --reps 1 --backends "$b" --workloads alloc_free --out "$TMP/det-$b" >/dev/null 2>&1
+        local status; status=$(awk -F, 'NR>1 {print $8; exit}' "$TMP/det-$b/results.csv")
+        case $b in glibc) lib=libc.so.6 ;; jemalloc) lib=libjemalloc ;; mimalloc) lib=libmimalloc ;;
+                   tcmalloc) lib=libtcmalloc_minimal ;; custom) lib=libcustomalloc ;; article) lib=libarticlealloc ;; esac
+        local verified version
+        verified=$(grep -A4 "\"name\": \"$b\"" "$TMP/det-$b/meta.json" | sed -n 's/.*"verified_path": "\(.*\)",/\1/p')
+        version=$(grep -A4 "\"name\": \"$b\"" "$TMP/det-$b/meta.json" | sed -n 's/.*"version": "\(.*\)",/\1/p')
+        if [ "$status" = ok ] && [[ "$verified" == *"$lib"* ]] && [ -n "$version" ]; then
+            pass "backend_${b}_verified"
+        else
+            fail "backend_${b}_verified" "status=$status verified_path=$verified version=$version"
+        fi
+    done
+}
+
+test_fake_preload() {
+    local libz; libz=$(ls /usr/lib/*/libz.so.1 /lib/*/libz.so.1 2>/dev/null | head -1)
+    [ -n "$libz" ] || { echo "SKIP fake_library_is_preload_failed: no libz.so.1"; return; }
+    "$BENCH" run --quick --backends "glibc,fake=$libz" --workloads alloc_free --out "$TMP/fake" >/dev/null 2>&1
+    local rc=$?
+    local rows; rows=$(csv_rows "$TMP/fake/results.csv" fake alloc_free run)
+    [[ "$rows" == *preload_failed* ]] && pass fake_library_is_preload_failed || fail fake_library_is_preload_failed "rows: $rows"
+    [ -z "$(csv_rows "$TMP/fake/results.csv" fake alloc_free wall_ms)" ] && pass preload_failed_records_no_timing || fail preload_failed_records_no_timing "a wall_ms row exists"
+    [ "$rc" -ne 0 ] && pass preload_failed_exits_nonzero || fail preload_failed_exits_nonzero "exit 0"
+    [ -n "$(csv_rows "$TMP/fake/results.csv" glibc alloc_free wall_ms)" ] && pass preload_failed_others_still_run || fail preload_failed_others_still_run "no glibc row"
+}
+
+test_missing_library() {
+    "$BENCH" run --quick --backends "glibc,ghost=/nonexistent/libghost.so" --workloads alloc_free --out "$TMP/ghost" >/dev/null 2>"$TMP/ghost.err"
+    local rc=$?
+    [[ "$(csv_rows "$TMP/ghost/results.csv" ghost alloc_free run)" == *missing* ]] && [ "$rc" -eq 1 ] &&
+        pass missing_library_is_missing || fail missing_library_is_missing "rc=$rc rows: $(cat "$TMP/ghost/results.csv")"
+}
+
+# ---- Failures are classified, the matrix carries on ----
+test_crash_timeout_corrupt() {
+    "$TBENCH" run --quick --backends glibc --timeout 2 \
+        --workloads alloc_free,test_abort,test_hang,test_corrupt,test_crash_at_exit,batch \
+        --out "$TMP/fail" >"$TMP/fail.out" 2>&1
+    local rc=$? f="$TMP/fail/results.csv"
+    [[ "$(csv_rows "$f" glibc test_abort run)" == *crashed*"signal 6"* ]] && pass abort_is_crashed_with_signal || fail abort_is_crashed_with_signal "$(csv_rows "$f" glibc test_abort run)"
+    [[ "$(csv_rows "$f" glibc test_hang run)" == *timeout* ]] && pass hang_is_timeout || fail hang_is_timeout "$(csv_rows "$f" glibc test_hang run)"
+    [[ "$(csv_rows "$f" glibc test_corrupt run)" == *corrupt*"byte 7"* ]] && pass content_check_is_corrupt || fail content_check_is_corrupt "$(csv_rows "$f" glibc test_corrupt run)"
+    [[ "$(csv_rows "$f" glibc test_crash_at_exit run)" == *crashed* ]] && pass crash_at_exit_is_crashed || fail crash_at_exit_is_crashed "$(csv_rows "$f" glibc test_crash_at_exit run)"
+    [ -n "$(csv_rows "$f" glibc alloc_free wall_ms)" ] && [ -n "$(csv_rows "$f" glibc batch free_ms)" ] && pass failures_do_not_stop_the_matrix || fail failures_do_not_stop_the_matrix "ok workloads missing"
+    [ "$rc" -eq 1 ] && pass failed_runs_exit_1 || fail failed_runs_exit_1 "exit $rc"
+    [[ "$(summary_field "$TMP/fail/summary.csv" glibc test_hang run runs)" == "timeout=1" ]] && pass summary_lists_failed_cells || fail summary_lists_failed_cells "$(cat "$TMP/fail/summary.csv")"
+    cat "$TMP"/fail/logs/*test_abort* 2>/dev/null | grep -q "aborting now" && pass crashed_run_keeps_its_log || fail crashed_run_keeps_its_log "no log"
+}
+
+# ---- Output schema and parameters ----
+test_schema_and_params() {
+    "$BENCH" run --quick --reps 2 --backends glibc --workloads alloc_free,batch --param alloc_free.iterations=1234 --out "$TMP/s" >"$TMP/s.out" 2>&1
+    [ "$(head -1 "$TMP/s/results.csv" | cut -d, -f1-8)" = "backend,workload,threads,rep,metric,value,unit,status" ] && pass results_header_exact || fail results_header_exact "$(head -1 "$TMP/s/results.csv")"
+    [ "$(head -1 "$TMP/s/summary.csv" | cut -d, -f1-10)" = "backend,workload,threads,metric,unit,n,median,min,max,ratio_vs_glibc" ] && pass summary_header_exact || fail summary_header_exact "$(head -1 "$TMP/s/summary.csv")"
+    local m; for m in wall_ms user_ms sys_ms peak_rss_kib minor_faults; do
+        [ "$(csv_rows "$TMP/s/results.csv" glibc alloc_free $m | wc -l)" = 2 ] || { fail every_run_has_core_metrics "$m"; return; }
+    done; pass every_run_has_core_metrics
+    [ -n "$(csv_rows "$TMP/s/results.csv" glibc batch alloc_ms)" ] && [ -n "$(csv_rows "$TMP/s/results.csv" glibc batch free_ms)" ] && pass batch_reports_both_phases || fail batch_reports_both_phases "no alloc_ms/free_ms"
+    grep -q "iterations=1234" "$TMP/s/results.csv" && ! grep "^glibc,batch" "$TMP/s/results.csv" | grep -q 1234 && pass param_applies_to_named_workload_and_is_recorded || fail param_applies_to_named_workload_and_is_recorded "params column"
+    grep -q '"seed": 1' "$TMP/s/meta.json" && grep -q '"glibc_version"' "$TMP/s/meta.json" && grep -q '"command_line"' "$TMP/s/meta.json" && grep -q '"end_time": "2' "$TMP/s/meta.json" && pass meta_json_records_run || fail meta_json_records_run "$(head -c 400 "$TMP/s/meta.json")"
+    grep -q '^\[ *1/' "$TMP/s.out" && grep -q 'glibc alloc_free rep 1: [0-9.]* ms' "$TMP/s.out" && pass progress_line_per_run || fail progress_line_per_run "$(head -3 "$TMP/s.out")"
+    cp "$TMP/s/summary.csv" "$TMP/s/summary.first"
+    "$BENCH" summarize "$TMP/s" >/dev/null && cmp -s "$TMP/s/summary.csv" "$TMP/s/summary.first" && pass summarize_recomputes_same_summary || fail summarize_recomputes_same_summary "differs"
+}
+
+test_summary_fixture() {
+    mkdir -p "$TMP/fx" && cp tests/fixtures/results-basic.csv "$TMP/fx/results.csv"
+    "$BENCH" summarize "$TMP/fx" >/dev/null || { fail summary_fixture_runs "summarize failed"; return; }
+    local s="$TMP/fx/summary.csv"
+    [ "$(summary_field "$s" glibc alloc_free wall_ms median)" = 11 ] && pass summary_median_odd || fail summary_median_odd "$(summary_field "$s" glibc alloc_free wall_ms median)"
+    [ "$(summary_field "$s" custom alloc_free wall_ms median)" = 6 ] && pass summary_median_skips_failed_reps || fail summary_median_skips_failed_reps "$(summary_field "$s" custom alloc_free wall_ms median)"
+    [ "$(summary_field "$s" custom alloc_free wall_ms min)/$(summary_field "$s" custom alloc_free wall_ms max)/$(summary_field "$s" custom alloc_free wall_ms n)" = 5/7/3 ] && pass summary_min_max_n || fail summary_min_max_n "row: $(grep '^custom,alloc_free,1,wall_ms' "$s")"
+    [ "$(summary_field "$s" custom alloc_free wall_ms ratio_vs_glibc)" = 0.545455 ] && pass summary_ratio_of_medians || fail summary_ratio_of_medians "$(summary_field "$s" custom alloc_free wall_ms ratio_vs_glibc)"
+    [ "$(summary_field "$s" custom alloc_free wall_ms runs)" = "ok=3;crashed=1" ] && pass summary_counts_statuses_per_rep || fail summary_counts_statuses_per_rep "$(summary_field "$s" custom alloc_free wall_ms runs)"
+    [ "$(summary_field "$s" jemalloc alloc_free run runs)" = "missing=2" ] && pass summary_keeps_missing_backend || fail summary_keeps_missing_backend "$(cat "$s")"
+    [ -z "$(summary_field "$s" mimalloc multithread wall_ms ratio_vs_glibc)" ] && pass summary_no_ratio_without_glibc || fail summary_no_ratio_without_glibc "ratio present"
+    [ "$(summary_field "$s" custom alloc_free peak_rss_kib median)" = 1000 ] && pass summary_single_value_metric || fail summary_single_value_metric "peak rss"
+}
+
+test_bad_results_file() {
+    mkdir -p "$TMP/bad" && echo "a,b,c" >"$TMP/bad/results.csv"
+    expect_exit summarize_rejects_wrong_header 2 "$BENCH" summarize "$TMP/bad"
+}
+
+test_interrupt_keeps_rows() {
+    "$TBENCH" run --backends glibc --reps 20 --workloads alloc_free,test_hang --timeout 1 --out "$TMP/int" >"$TMP/int.out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 100); do grep -q "alloc_free rep 2" "$TMP/int.out" 2>/dev/null && break; sleep 0.1; done
+    sleep 0.5; kill -INT $pid; wait $pid; local rc=$?
+    [ "$rc" -eq 130 ] && [ -n "$(csv_rows "$TMP/int/results.csv" glibc alloc_free wall_ms)" ] && [ -s "$TMP/int/summary.csv" ] &&
+        grep -q '"interrupted": true' "$TMP/int/meta.json" && pass interrupt_keeps_finished_rows || fail interrupt_keeps_finished_rows "rc=$rc"
+}
+
+test_help; test_unknown_flag; test_unknown_backend; test_unknown_workload; test_bad_param_value
+test_param_out_of_range; test_unknown_param; test_bad_choice; test_bad_reps; test_out_not_empty
+test_run_all_bad_flag; test_backend_detection; test_fake_preload; test_missing_library
+test_crash_timeout_corrupt; test_schema_and_params; test_summary_fixture; test_bad_results_file
+test_interrupt_keeps_rows
