@@ -17,6 +17,7 @@ all:
 include harness/build.mk
 include allocator/build.mk
 -include allocator/article/build.mk
+-include plots/build.mk
 include tests/build.mk
 
 clean:

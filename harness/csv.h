@@ -11,7 +11,10 @@
 #define RESULTS_HEADER "backend,workload,threads,rep,metric,value,unit,status,params,detail"
 /* summary.csv: one row per backend x workload x threads x metric. */
 #define SUMMARY_HEADER \
-    "backend,workload,threads,metric,unit,n,median,min,max,ratio_vs_glibc,runs"
+    "backend,workload,threads,metric,unit,n,median,min,max,ratio_vs_glibc,ci_low,ci_high,runs"
+/* scores.csv: one row per backend (summary.c, stats.h). */
+#define SCORES_HEADER \
+    "backend,metric,cells,cells_total,score,ci_low,ci_high,resamples,seed,not_counted"
 
 struct result_row {
     char *backend, *workload;

@@ -1,8 +1,10 @@
-/* summary.csv: medians, ranges and ratios to glibc from results.csv, and the
- * table printed at the end of a run. */
+/* summary.csv: medians, ranges, ratios to glibc and their bootstrap
+ * intervals from results.csv; scores.csv: each backend's geometric mean of
+ * its wall-time ratios to glibc; and the table printed at the end of a run. */
 #include "summary.h"
 #include "backends.h"
 #include "csv.h"
+#include "stats.h"
 #include "util.h"
 
 #include <math.h>
@@ -255,6 +257,111 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
     }
 }
 
+/* The 95% bootstrap interval of a group's ratio of medians to glibc; glibc's
+ * own ratio is 1 by definition, so its interval is [1, 1]. */
+static void ratio_interval(const struct group *groups, size_t n, const struct group *g,
+                           double *low, double *high)
+{
+    *low = *high = NAN;
+    const struct group *base = find_group(groups, n, "glibc", g);
+    if (!base || !g->n || !base->n || base->median == 0)
+        return;
+    if (base == g) {
+        *low = *high = 1;
+        return;
+    }
+    char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
+    struct ratio_sample cell = {g->values, g->n, base->values, base->n};
+    stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
+                          STATS_LEVEL, low, high);
+    free(key);
+}
+
+/* ---- scores.csv ---- */
+
+#define SCORE_METRIC "wall_ms"
+
+static bool is_score_cell(const struct group *g)
+{
+    return strcmp(g->metric, SCORE_METRIC) == 0 && g->n > 0;
+}
+
+/* One line per backend: the geometric mean of its wall_ms ratios to glibc
+ * over every workload x threads cell where both have ok runs, the bootstrap
+ * interval of that mean (all cells redrawn together), and the cells it could
+ * not count. */
+static void scores_write(const char *run_dir, const struct group *groups, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs(SCORES_HEADER "\n", f);
+    size_t total = 0; /* cells glibc has, i.e. that can be scored at all */
+    for (size_t g = 0; g < n; g++)
+        total += strcmp(groups[g].backend, "glibc") == 0 && is_score_cell(&groups[g]);
+
+    for (size_t b = 0; b < n && total > 0; b++) {
+        const char *backend = groups[b].backend;
+        bool seen = false; /* one line per backend, at its first group */
+        for (size_t e = 0; e < b && !seen; e++)
+            seen = strcmp(groups[e].backend, backend) == 0;
+        if (seen)
+            continue;
+        struct ratio_sample *cells = xmalloc(total * sizeof *cells);
+        double *ratios = xmalloc(total * sizeof *ratios);
+        size_t counted = 0;
+        char *missing = xstrdup("");
+        for (size_t g = 0; g < n; g++) {
+            const struct group *base = &groups[g];
+            if (strcmp(base->backend, "glibc") != 0 || !is_score_cell(base))
+                continue;
+            const struct group *mine = find_group(groups, n, backend, base);
+            if (mine && mine->n > 0 && mine->median > 0 && base->median > 0) {
+                cells[counted] = (struct ratio_sample){mine->values, mine->n, base->values,
+                                                       base->n};
+                ratios[counted++] = mine->median / base->median;
+            } else {
+                char *more = xasprintf("%s%s%s x%d", missing, *missing ? ";" : "",
+                                       base->workload, base->threads);
+                free(missing);
+                missing = more;
+            }
+        }
+        double score = stats_geomean(ratios, counted), low = NAN, high = NAN;
+        if (strcmp(backend, "glibc") == 0) {
+            low = high = 1;
+        } else if (counted > 0) {
+            char *key = xasprintf("score|%s", backend);
+            stats_bootstrap_ratio(cells, counted, stats_cell_seed(STATS_SEED, key),
+                                  STATS_RESAMPLES, STATS_LEVEL, &low, &high);
+            free(key);
+        }
+        char number[32];
+        csv_write_field(f, backend, false);
+        csv_write_field(f, SCORE_METRIC, false);
+        snprintf(number, sizeof number, "%zu", counted);
+        csv_write_field(f, number, false);
+        snprintf(number, sizeof number, "%zu", total);
+        csv_write_field(f, number, false);
+        print_number(f, score, false);
+        print_number(f, low, false);
+        print_number(f, high, false);
+        snprintf(number, sizeof number, "%d", STATS_RESAMPLES);
+        csv_write_field(f, number, false);
+        snprintf(number, sizeof number, "%u", STATS_SEED);
+        csv_write_field(f, number, false);
+        csv_write_field(f, missing, true);
+        free(missing);
+        free(ratios);
+        free(cells);
+    }
+    fclose(f);
+    char *path = xasprintf("%s/scores.csv", run_dir);
+    write_file_atomic(path, text);
+    free(path);
+    free(text);
+}
+
 void summary_write(const char *run_dir, FILE *table)
 {
     char *results_path = xasprintf("%s/results.csv", run_dir);
@@ -272,6 +379,8 @@ void summary_write(const char *run_dir, FILE *table)
         char threads[16], count[32];
         snprintf(threads, sizeof threads, "%d", s->threads);
         snprintf(count, sizeof count, "%zu", s->n);
+        double low, high;
+        ratio_interval(groups, ng, s, &low, &high);
         csv_write_field(f, s->backend, false);
         csv_write_field(f, s->workload, false);
         csv_write_field(f, threads, false);
@@ -282,11 +391,14 @@ void summary_write(const char *run_dir, FILE *table)
         print_number(f, s->min, false);
         print_number(f, s->max, false);
         print_number(f, ratio_vs_glibc(groups, ng, s), false);
+        print_number(f, low, false);
+        print_number(f, high, false);
         csv_write_field(f, s->runs, true);
     }
     fclose(f);
     char *summary_path = xasprintf("%s/summary.csv", run_dir);
     write_file_atomic(summary_path, text);
+    scores_write(run_dir, groups, ng);
     if (table)
         print_table(table, groups, ng);
     free(text);

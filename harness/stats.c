@@ -1,0 +1,137 @@
+/* Medians, geometric means and percentile-bootstrap intervals (stats.h). */
+#include "stats.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of values[0..n) reordered in place (scratch buffers only). */
+static double median_in_place(double *values, size_t n)
+{
+    qsort(values, n, sizeof *values, cmp_double);
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+double stats_median(const double *values, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    double *copy = xmalloc(n * sizeof *copy);
+    memcpy(copy, values, n * sizeof *copy);
+    double m = median_in_place(copy, n);
+    free(copy);
+    return m;
+}
+
+double stats_geomean(const double *values, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(values[i] > 0))
+            return NAN;
+        sum += log(values[i]);
+    }
+    return exp(sum / (double)n);
+}
+
+/* ---- A small, fully specified generator (splitmix64), so that intervals
+ * are the same on every libc ---- */
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform index in [0, n), n > 0 (the modulo bias is far below 1e-12 for
+ * the sample sizes here). */
+static size_t draw(uint64_t *state, size_t n)
+{
+    return (size_t)(splitmix64(state) % n);
+}
+
+uint64_t stats_cell_seed(uint64_t seed, const char *key)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    uint64_t state = seed ^ h;
+    return splitmix64(&state);
+}
+
+/* Median of n draws with replacement from values, using scratch. */
+static double resampled_median(const double *values, size_t n, double *scratch, uint64_t *state)
+{
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = values[draw(state, n)];
+    return median_in_place(scratch, n);
+}
+
+/* The q-quantile of sorted[0..n), linear interpolation between order
+ * statistics (R's type 7, numpy's default). */
+static double quantile_sorted(const double *sorted, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)pos;
+    if (i + 1 >= n)
+        return sorted[n - 1];
+    double frac = pos - (double)i;
+    return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
+}
+
+int stats_bootstrap_ratio(const struct ratio_sample *cells, size_t count, uint64_t seed,
+                          int resamples, double level, double *low, double *high)
+{
+    *low = *high = NAN;
+    if (count == 0 || resamples < 2)
+        return -1;
+    size_t largest = 0;
+    for (size_t c = 0; c < count; c++) {
+        if (cells[c].num_n == 0 || cells[c].den_n == 0)
+            return -1;
+        if (!(stats_median(cells[c].num, cells[c].num_n) > 0) ||
+            !(stats_median(cells[c].den, cells[c].den_n) > 0))
+            return -1;
+        largest = cells[c].num_n > largest ? cells[c].num_n : largest;
+        largest = cells[c].den_n > largest ? cells[c].den_n : largest;
+    }
+    double *scratch = xmalloc(largest * sizeof *scratch);
+    double *stat = xmalloc((size_t)resamples * sizeof *stat);
+    uint64_t state = seed;
+    size_t kept = 0;
+    for (int r = 0; r < resamples; r++) {
+        double log_sum = 0;
+        bool usable = true;
+        for (size_t c = 0; c < count; c++) {
+            double num = resampled_median(cells[c].num, cells[c].num_n, scratch, &state);
+            double den = resampled_median(cells[c].den, cells[c].den_n, scratch, &state);
+            if (!(num > 0) || !(den > 0))
+                usable = false; /* a zero drawn from a sample holding zeros */
+            else
+                log_sum += log(num / den);
+        }
+        if (usable)
+            stat[kept++] = exp(log_sum / (double)count);
+    }
+    int rc = -1;
+    if (kept >= 2) {
+        qsort(stat, kept, sizeof *stat, cmp_double);
+        *low = quantile_sorted(stat, kept, (1 - level) / 2);
+        *high = quantile_sorted(stat, kept, (1 + level) / 2);
+        rc = 0;
+    }
+    free(stat);
+    free(scratch);
+    return rc;
+}
