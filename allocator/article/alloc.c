@@ -77,18 +77,18 @@ void ar_free(void *p)
 {
     if (p == NULL)
         return;
-    int saved_errno = errno;   /* free never changes errno */
     size_t offset;
     struct ar_header *h = owning_header(&p, &offset);
     if (h->flags & AR_FREE)
         ar_os_fatal("free(): double free detected");
     if (h->flags & AR_MMAPPED) {
+        int saved_errno = errno;   /* free never changes errno */
         ar_os_unmap(h, h->size + AR_HEADER_SIZE);
+        errno = saved_errno;
     } else {
         h->flags = AR_FREE;
-        ar_cache_put(p, h->bin);
+        ar_cache_put(p, h->bin);   /* keeps errno itself */
     }
-    errno = saved_errno;
 }
 
 size_t ar_usable_size(void *p)

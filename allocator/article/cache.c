@@ -13,6 +13,7 @@
  * call malloc to grow its tables. */
 #include "article.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -90,8 +91,11 @@ void ar_cache_put(void *payload, unsigned b)
 {
     struct ar_free *f = payload;
     struct ar_cache *c = tls_cache;
-    if (c == NULL)
+    if (c == NULL) {
+        int saved_errno = errno;   /* free never changes errno */
         c = cache_create();
+        errno = saved_errno;
+    }
     if (c == NULL || c == &exited) {
         f->next = NULL;
         ar_heap_give(b, f, f, 1);
