@@ -21,3 +21,10 @@ $(BUILD)/obj/harness/%.o: harness/%.c $(wildcard harness/*.h)
 $(BUILD)/obj/workloads/%.o: workloads/%.c harness/workload.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<
+
+# The probe preloaded into real-program workloads (harness/probe/): reports
+# from inside each process which library malloc resolves to.
+all: $(BUILD)/libbenchprobe.so
+$(BUILD)/libbenchprobe.so: harness/probe/benchprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -fPIC -shared -o $@ $< -ldl

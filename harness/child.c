@@ -3,6 +3,8 @@
 #include "child.h"
 #include "backends.h"
 #include "cases.h"
+#include "latency.h"
+#include "program.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,6 +23,8 @@ struct bench_ctx {
     int region_state; /* 0 not begun, 1 inside, 2 ended */
     uint64_t begin_ns;
     struct rusage begin_usage;
+    const char *backend, *run_dir; /* run_dir: NULL when the runner gave none */
+    char allocator_path[PATH_MAX]; /* as verified before the workload */
 };
 
 /* ---- Reporting ---- */
@@ -155,6 +159,27 @@ void bench_fail(struct bench_ctx *ctx, const char *fmt, ...)
     end_with_status(ctx, "error", fmt, ap);
 }
 
+void bench_status(struct bench_ctx *ctx, const char *status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_with_status(ctx, status, fmt, ap);
+}
+
+/* ---- What real-program workloads need to know (harness/program.h) ---- */
+
+const char *child_backend(const struct bench_ctx *ctx) { return ctx->backend; }
+const char *child_run_dir(const struct bench_ctx *ctx) { return ctx->run_dir; }
+const char *child_allocator_path(const struct bench_ctx *ctx) { return ctx->allocator_path; }
+const char *child_label(const struct bench_ctx *ctx) { return ctx->c->label; }
+
+void child_report_sample_pid(struct bench_ctx *ctx, long pid)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%ld", pid);
+    report(ctx->out_fd, "sample_pid", text, "", NULL);
+}
+
 /* ---- The child's main ---- */
 
 /* Peak resident set of this process image (VmHWM), in KiB. Unlike ru_maxrss
@@ -175,8 +200,8 @@ static long long peak_rss_kib(void)
 
 void child_main(int argc, char **argv)
 {
-    const char *backend = NULL, *library = NULL, *selection = NULL;
-    long long threads = 1, fd = -1;
+    const char *backend = NULL, *library = NULL, *selection = NULL, *run_dir = NULL;
+    long long threads = 1, fd = -1, latency = 0;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!val)
@@ -192,6 +217,10 @@ void child_main(int argc, char **argv)
             parse_ll(val, &threads);
         } else if (strcmp(arg, "--fd") == 0) {
             parse_ll(val, &fd);
+        } else if (strcmp(arg, "--run-dir") == 0) {
+            run_dir = val;
+        } else if (strcmp(arg, "--latency") == 0) {
+            parse_ll(val, &latency);
         } else {
             usage_error("child: unknown argument %s", arg);
         }
@@ -202,7 +231,7 @@ void child_main(int argc, char **argv)
     /* The runner passes every parameter value in the selection. */
     struct bench_case *c = case_resolve(selection, NULL, 0, false);
     c->threads = (int)threads;
-    struct bench_ctx ctx = {.c = c, .out_fd = (int)fd};
+    struct bench_ctx ctx = {.c = c, .out_fd = (int)fd, .backend = backend, .run_dir = run_dir};
 
     char path[PATH_MAX], version[256], why[PATH_MAX * 3];
     if (!backend_verify(backend, library, path, sizeof path, version, sizeof version, why,
@@ -211,6 +240,9 @@ void child_main(int argc, char **argv)
         _exit(CHILD_EXIT_FAILED);
     }
     report(ctx.out_fd, "allocator", path, version, NULL);
+    snprintf(ctx.allocator_path, sizeof ctx.allocator_path, "%s", path);
+    if (latency)
+        latency_enable(); /* calibrates: outside the timed region */
 
     int rc = c->workload->run(&ctx);
     if (rc != 0) {
@@ -221,6 +253,7 @@ void child_main(int argc, char **argv)
         report(ctx.out_fd, "status", "error", "the workload never closed its timed region", NULL);
         _exit(CHILD_EXIT_FAILED);
     }
+    latency_report(&ctx);
     report_metric(ctx.out_fd, "peak_rss_kib", (double)peak_rss_kib(), "KiB");
     report(ctx.out_fd, "status", "ok", "", NULL);
     /* exit, not _exit: allocator destructors and atexit handlers run, and a

@@ -4,7 +4,9 @@
 #include "backends.h"
 #include "cases.h"
 #include "child.h"
+#include "latency.h"
 #include "runner.h"
+#include "suites.h"
 #include "summary.h"
 #include "util.h"
 
@@ -18,9 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The article's four workloads, plus mixed_sizes with the larger sizes that
- * ../shared/ANCHORS.md also measures. */
-#define DEFAULT_WORKLOADS "alloc_free,batch,mixed_sizes,mixed_sizes:max_size=65536,multithread"
+/* Without --workloads or --suite: the suite DEFAULT_SUITE (harness/suites.c),
+ * the article's four workloads. */
 #define DEFAULT_REPS 5
 #define DEFAULT_TIMEOUT_S 300
 #define DEFAULT_SEED 1
@@ -42,7 +43,11 @@ static void print_help(void)
         "                      library (default: every known backend)\n"
         "  --workloads LIST    comma-separated selections; a selection may set\n"
         "                      parameters: mixed_sizes:max_size=65536:touch=all\n"
-        "                      (default: " DEFAULT_WORKLOADS ")\n"
+        "                      (default: the suite " DEFAULT_SUITE ")\n"
+        "  --suite NAME        a named selection of workloads (see `bench list`):\n"
+        "                      article, library, programs, full\n"
+        "  --latency           time every malloc/free with the cycle counter and add\n"
+        "                      malloc_p50_ns .. free_max_ns (p50, p99, p999, max)\n"
         "  --threads LIST      thread counts for threaded workloads, e.g. 1,2,4,8\n"
         "                      (default: each workload's own)\n"
         "  --param KEY=VALUE   set a parameter of every selected workload that has it;\n"
@@ -78,6 +83,13 @@ static void list_everything(void)
             printf(" %s%s%s\n", bp->help, bp->quick_value ? "; --quick: " : "",
                    bp->quick_value ? bp->quick_value : "");
         }
+    }
+    printf("\nSuites (select with --suite NAME):\n");
+    for (size_t i = 0; i < suite_count; i++) {
+        printf("  %-10s %s\n             ", suites[i].name, suites[i].summary);
+        for (const struct suite_item *it = suites[i].items; it->selection; it++)
+            printf(" %s%s%s", it->selection, it->threads ? "@" : "", it->threads ? it->threads : "");
+        putchar('\n');
     }
     printf("\nBackends:\n");
     for (size_t i = 0; i < backend_kind_count; i++) {
@@ -137,6 +149,7 @@ static char *make_run_dir(const char *out, bool *is_default)
 static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     char *backends_list = NULL, *workloads_list = NULL, *threads_list = NULL, *out = NULL;
+    const char *suite_name = NULL;
     struct param_override *overrides = NULL;
     size_t override_count = 0;
     struct run_meta meta = {.reps = -1, .seed = DEFAULT_SEED, .timeout_s = DEFAULT_TIMEOUT_S,
@@ -152,6 +165,10 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
             meta.quick = true;
             continue;
         }
+        if (strcmp(flag, "--latency") == 0) {
+            latency_requested = true;
+            continue;
+        }
         if (strncmp(flag, "--", 2) != 0)
             usage_error("unexpected argument '%s'", flag);
         if (i + 1 >= argc)
@@ -163,6 +180,8 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
             workloads_list = value;
         } else if (strcmp(flag, "--threads") == 0) {
             threads_list = value;
+        } else if (strcmp(flag, "--suite") == 0) {
+            suite_name = value;
         } else if (strcmp(flag, "--reps") == 0) {
             meta.reps = (int)int_flag(flag, value, 1, 1000);
         } else if (strcmp(flag, "--seed") == 0) {
@@ -221,13 +240,49 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
             threads[i] = int_flag("--threads", items[i], 1, 1024);
     }
 
-    /* Cases: each selection, once per thread count when threaded. */
+    /* Cases: each selection, once per thread count when threaded. A suite
+     * item may bring its own thread counts; --threads overrides them. */
     char **selections;
-    size_t selection_count = split_list(xstrdup(workloads_list ? workloads_list : DEFAULT_WORKLOADS),
-                                        &selections);
-    if (selection_count == 0)
-        usage_error("--workloads is empty");
+    const char **selection_threads = NULL;
+    size_t selection_count;
+    if (workloads_list && suite_name)
+        usage_error("--workloads and --suite exclude each other");
+    if (workloads_list) {
+        selection_count = split_list(xstrdup(workloads_list), &selections);
+        if (selection_count == 0)
+            usage_error("--workloads is empty");
+    } else {
+        const struct suite *suite = suite_find(suite_name ? suite_name : DEFAULT_SUITE);
+        if (!suite) {
+            char *known = xstrdup("");
+            for (size_t i = 0; i < suite_count; i++) {
+                char *next = xasprintf("%s%s%s", known, i ? ", " : "", suites[i].name);
+                free(known);
+                known = next;
+            }
+            usage_error("unknown suite '%s' (known: %s)", suite_name, known);
+        }
+        selection_count = 0;
+        while (suite->items[selection_count].selection)
+            selection_count++;
+        selections = xmalloc(selection_count * sizeof *selections);
+        selection_threads = xmalloc(selection_count * sizeof *selection_threads);
+        for (size_t i = 0; i < selection_count; i++) {
+            selections[i] = (char *)suite->items[i].selection;
+            selection_threads[i] = suite->items[i].threads;
+        }
+    }
+    long long *global_threads = threads;
+    size_t global_thread_count = thread_count;
     for (size_t i = 0; i < selection_count; i++) {
+        threads = global_threads, thread_count = global_thread_count;
+        if (!global_thread_count && selection_threads && selection_threads[i]) {
+            char **items;
+            thread_count = split_list(xstrdup(selection_threads[i]), &items);
+            threads = xmalloc(thread_count * sizeof *threads);
+            for (size_t t = 0; t < thread_count; t++)
+                threads[t] = int_flag("--threads", items[t], 1, 1024);
+        }
         struct bench_case *base = case_resolve(selections[i], overrides, override_count, meta.quick);
         for (size_t j = 0; j < i; j++)
             if (strcmp(selections[j], selections[i]) == 0)

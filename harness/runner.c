@@ -3,7 +3,9 @@
 #include "runner.h"
 #include "child.h"
 #include "csv.h"
+#include "latency.h"
 #include "summary.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@ struct outcome {
     char detail[1024];
     char allocator_path[PATH_MAX];
     char allocator_version[256];
+    pid_t sample_pid; /* a real program's pid, for the timeline */
     size_t metric_count;
     struct {
         char name[64], value[64], unit[16];
@@ -58,7 +61,7 @@ static char *full_selection(const struct bench_case *c)
 /* Forks and execs `bench __child` with the backend preloaded; its stdout and
  * stderr go to log_path, its reports to the returned pipe. */
 static pid_t spawn_child(const struct backend *b, const struct bench_case *c,
-                         const char *log_path, int *report_fd)
+                         const char *run_dir, const char *log_path, int *report_fd)
 {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
@@ -72,7 +75,7 @@ static pid_t spawn_child(const struct backend *b, const struct bench_case *c,
     char threads[16], fd_text[16];
     snprintf(threads, sizeof threads, "%d", c->threads);
     snprintf(fd_text, sizeof fd_text, "%d", CHILD_RESULT_FD);
-    char *argv[16];
+    char *argv[24];
     int argc = 0;
     argv[argc++] = exe;
     argv[argc++] = CHILD_SUBCOMMAND;
@@ -88,6 +91,12 @@ static pid_t spawn_child(const struct backend *b, const struct bench_case *c,
     argv[argc++] = threads;
     argv[argc++] = "--fd";
     argv[argc++] = fd_text;
+    argv[argc++] = "--run-dir";
+    argv[argc++] = (char *)run_dir;
+    if (latency_requested) {
+        argv[argc++] = "--latency";
+        argv[argc++] = "1";
+    }
     argv[argc] = NULL;
 
     fflush(NULL);
@@ -142,6 +151,8 @@ static void parse_report_line(char *line, struct outcome *o)
         snprintf(o->metrics[m].name, sizeof o->metrics[m].name, "%s", fields[1]);
         snprintf(o->metrics[m].value, sizeof o->metrics[m].value, "%s", fields[2]);
         snprintf(o->metrics[m].unit, sizeof o->metrics[m].unit, "%s", n > 3 ? fields[3] : "");
+    } else if (n >= 2 && strcmp(fields[0], "sample_pid") == 0) {
+        o->sample_pid = (pid_t)atol(fields[1]);
     } else if (n >= 2 && strcmp(fields[0], "status") == 0) {
         snprintf(o->status, sizeof o->status, "%s", fields[1]);
         snprintf(o->detail, sizeof o->detail, "%s", n > 2 ? fields[2] : "");
@@ -155,9 +166,11 @@ static void kill_group(pid_t pid)
 }
 
 /* Collects the child's reports until it closes the pipe, then its exit
- * status; kills it when the deadline passes or the user interrupts. */
-static void collect(pid_t pid, int fd, int timeout_s, struct outcome *o)
+ * status; kills it when the deadline passes or the user interrupts. Samples
+ * the child's RSS into `tl` meanwhile. */
+static void collect(pid_t pid, int fd, int timeout_s, struct outcome *o, struct timeline *tl)
 {
+    timeline_begin(tl, pid);
     uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
     char buf[16384];
     size_t len = 0;
@@ -170,7 +183,10 @@ static void collect(pid_t pid, int fd, int timeout_s, struct outcome *o)
             break;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, (int)((deadline - now) / 1000000 + 1));
+        if (o->sample_pid)
+            tl->pid = o->sample_pid;
+        int wait_ms = (int)((deadline - now) / 1000000 + 1), next_sample_ms = timeline_tick(tl);
+        int r = poll(&p, 1, next_sample_ms < wait_ms ? next_sample_ms : wait_ms);
         if (r <= 0)
             continue; /* timeout or EINTR: the loop head decides */
         ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
@@ -304,6 +320,13 @@ int runner_run(struct run_config *cfg)
         fatal_errno("cannot write %s", csv_path);
     fputs(RESULTS_HEADER "\n", csv);
     fflush(csv);
+    char *timeline_path = xasprintf("%s/timeline.csv", cfg->run_dir);
+    FILE *timeline_csv = fopen(timeline_path, "w");
+    if (!timeline_csv)
+        fatal_errno("cannot write %s", timeline_path);
+    fputs(TIMELINE_HEADER "\n", timeline_csv);
+    fflush(timeline_csv);
+    struct timeline tl = {0};
     utc_now(m->start_time, sizeof m->start_time);
     meta_write(cfg->run_dir, m);
 
@@ -337,9 +360,9 @@ int runner_run(struct run_config *cfg)
             struct bench_case *c = jobs[j].c;
             char *log_path = log_path_for(cfg->run_dir, b, c, rep);
             int fd;
-            pid_t pid = spawn_child(b, c, log_path, &fd);
+            pid_t pid = spawn_child(b, c, cfg->run_dir, log_path, &fd);
             struct outcome o = {0};
-            collect(pid, fd, m->timeout_s, &o);
+            collect(pid, fd, m->timeout_s, &o, &tl);
             struct stat st;
             if (stat(log_path, &st) == 0 && st.st_size == 0)
                 unlink(log_path);
@@ -351,6 +374,7 @@ int runner_run(struct run_config *cfg)
             bool ok = strcmp(o.status, "ok") == 0;
             if (rep > 0 && strcmp(o.status, "interrupted") != 0) {
                 append_rows(csv, b, c, rep, &o);
+                timeline_write(timeline_csv, b->name, c->label, c->threads, rep, &tl);
                 all_ok = all_ok && ok;
             }
             char threads[16] = "";
@@ -370,6 +394,9 @@ int runner_run(struct run_config *cfg)
         }
     }
     fclose(csv);
+    fclose(timeline_csv);
+    timeline_discard(&tl);
+    free(timeline_path);
     rmdir(logs); /* only if empty */
 
     m->interrupted = interrupted;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 struct bench_ctx; /* owned by the harness; one per measured run */
 
@@ -116,5 +117,119 @@ static inline size_t bench_check(const void *block, size_t size)
             return i;
     return size;
 }
+
+/* ---- More endings ----
+ * Ends the run with any status of results.csv (e.g. `missing` when a real
+ * program is not installed); bench_corrupt and bench_fail are the common two. */
+_Noreturn void bench_status(struct bench_ctx *ctx, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- Memory ----
+ * Resident set of this process now, in KiB (from /proc/self/statm); -1 when
+ * unreadable. For workloads that report memory after each phase. */
+long long bench_rss_kib(void);
+
+/* ---- Per-operation latency (`bench run --latency`) ----
+ * A workload that times operations takes one recorder per thread with
+ * bench_lat_recorder (NULL when --latency is off) and makes its calls through
+ * bench_malloc / bench_free / bench_free_remote / bench_realloc. With a NULL
+ * recorder they are the plain call (one predictable branch); with a recorder
+ * each call is timed with the cycle counter and counted. The harness reports
+ * malloc_p50_ns, _p99_ns, _p999_ns, _max_ns and the same for free,
+ * free_remote and realloc (the kinds that saw any call), the timer's own
+ * overhead subtracted. Recorders are not taken from the allocator under test. */
+enum bench_lat_kind {
+    BENCH_LAT_MALLOC,
+    BENCH_LAT_FREE,        /* a free of a block this thread allocated */
+    BENCH_LAT_FREE_REMOTE, /* a free of a block another thread allocated */
+    BENCH_LAT_REALLOC,
+    BENCH_LAT_KINDS
+};
+struct bench_lat;
+bool bench_latency_enabled(const struct bench_ctx *ctx);
+/* Thread-safe; call once in each thread that times, outside its hot loop. */
+struct bench_lat *bench_lat_recorder(struct bench_ctx *ctx);
+/* Adds one sample of `ticks` counter ticks (not thread-safe: one recorder per thread). */
+void bench_lat_add(struct bench_lat *r, enum bench_lat_kind kind, uint64_t ticks);
+
+/* The cycle counter: rdtsc fenced so the timed call cannot drift across it;
+ * elsewhere the monotonic clock. The harness calibrates it. */
+static inline uint64_t bench_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_lfence();
+    uint64_t t = __builtin_ia32_rdtsc();
+    __builtin_ia32_lfence();
+    return t;
+#else
+    return bench_now_ns();
+#endif
+}
+
+static inline void *bench_malloc(struct bench_lat *r, size_t size)
+{
+    if (!r)
+        return malloc(size);
+    uint64_t t0 = bench_ticks();
+    void *p = malloc(size);
+    bench_lat_add(r, BENCH_LAT_MALLOC, bench_ticks() - t0);
+    return p;
+}
+
+static inline void bench_free_kind(struct bench_lat *r, void *p, enum bench_lat_kind kind)
+{
+    if (!r) {
+        free(p);
+        return;
+    }
+    uint64_t t0 = bench_ticks();
+    free(p);
+    bench_lat_add(r, kind, bench_ticks() - t0);
+}
+
+static inline void bench_free(struct bench_lat *r, void *p)
+{
+    bench_free_kind(r, p, BENCH_LAT_FREE);
+}
+
+static inline void bench_free_remote(struct bench_lat *r, void *p)
+{
+    bench_free_kind(r, p, BENCH_LAT_FREE_REMOTE);
+}
+
+static inline void *bench_realloc(struct bench_lat *r, void *p, size_t size)
+{
+    if (!r)
+        return realloc(p, size);
+    uint64_t t0 = bench_ticks();
+    void *q = realloc(p, size);
+    bench_lat_add(r, BENCH_LAT_REALLOC, bench_ticks() - t0);
+    return q;
+}
+
+/* ---- Real programs ----
+ * A workload that times a whole external command under the backend (see
+ * harness/program.h and workloads/prog_*.c). argv[0] is looked up in
+ * /usr/bin, then PATH; an argument starting with '@' names a file in
+ * workloads/programs/ (e.g. "@alloc_heavy.py"). The command runs with the
+ * backend preloaded plus build/libbenchprobe.so, which reports from inside
+ * every process of the command which library its malloc resolves to; the
+ * run ends `preload_failed` when any process used another allocator,
+ * `missing` when the command is not installed (naming `package`), `crashed`
+ * or `error` when the command dies or exits non-zero, and `corrupt` when its
+ * standard output differs from the output of the same command under glibc
+ * (made once per run directory and kept in it, under programs/). The timed
+ * region is the whole command, from fork to its exit. */
+struct bench_program {
+    const char *const *argv; /* NULL-terminated */
+    const char *package;     /* Debian package that provides argv[0] */
+    const char *stdin_file;  /* '@name' or an absolute path; NULL: /dev/null */
+};
+void bench_program_run(struct bench_ctx *ctx, const struct bench_program *prog);
+/* Absolute path of a file in workloads/programs/ (static buffer). */
+const char *bench_program_file(struct bench_ctx *ctx, const char *name);
+/* The run directory's programs/ folder, for inputs a workload generates
+ * (static buffer; created on first use). */
+const char *bench_program_dir(struct bench_ctx *ctx);
 
 #endif

@@ -1,0 +1,88 @@
+/* Memory over time: RSS samples of the measured process, taken by the
+ * runner (the process that is not measured), so sampling costs the child
+ * nothing but the kernel's work of answering the read. */
+#include "timeline.h"
+#include "csv.h"
+#include "util.h"
+#include "workload.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+long long rss_kib_of(pid_t pid)
+{
+    char path[64];
+    if (pid > 0)
+        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/statm");
+    /* open/read, not stdio: this runs inside measured children too. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    unsigned long long size, resident;
+    if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+        return -1;
+    return (long long)(resident * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+}
+
+long long bench_rss_kib(void)
+{
+    return rss_kib_of(0);
+}
+
+void timeline_begin(struct timeline *tl, pid_t pid)
+{
+    tl->pid = pid;
+    tl->start_ns = now_ns();
+    tl->next_ns = tl->start_ns + TIMELINE_PERIOD_MS * 1000000ull; /* after exec */
+    tl->count = 0;
+}
+
+int timeline_tick(struct timeline *tl)
+{
+    uint64_t now = now_ns();
+    if (now >= tl->next_ns) {
+        long long rss = rss_kib_of(tl->pid);
+        if (rss > 0) { /* 0: a zombie that has released its memory */
+            if (tl->count == tl->capacity) {
+                tl->capacity = tl->capacity ? tl->capacity * 2 : 1024;
+                tl->samples = xrealloc(tl->samples, tl->capacity * sizeof *tl->samples);
+            }
+            tl->samples[tl->count].t_ms = (uint32_t)((now - tl->start_ns) / 1000000);
+            tl->samples[tl->count].rss_kib = rss;
+            tl->count++;
+        }
+        /* On schedule, not drifting: skip the periods a slow wake-up missed. */
+        while (tl->next_ns <= now)
+            tl->next_ns += TIMELINE_PERIOD_MS * 1000000ull;
+    }
+    return (int)((tl->next_ns - now) / 1000000) + 1;
+}
+
+void timeline_write(FILE *f, const char *backend, const char *workload, int threads, int rep,
+                    struct timeline *tl)
+{
+    for (size_t i = 0; i < tl->count; i++) {
+        csv_write_field(f, backend, false);
+        csv_write_field(f, workload, false);
+        fprintf(f, "%d,%d,%u,%lld\n", threads, rep, (unsigned)tl->samples[i].t_ms,
+                tl->samples[i].rss_kib);
+    }
+    fflush(f);
+    tl->count = 0;
+}
+
+void timeline_discard(struct timeline *tl)
+{
+    free(tl->samples);
+    *tl = (struct timeline){0};
+}
