@@ -1,0 +1,29 @@
+"""What the matplotlib figures share: the backend, fonts, title and subtitle,
+and saving each figure as PNG and SVG (deterministic SVG: fixed hash salt,
+no date), so a re-render changes no file whose data did not change."""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update({
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "malloc-bench",
+    "svg.fonttype": "path",
+})
+
+
+def titles(fig, title, subtitle):
+    fig.suptitle(title, fontsize=12, y=0.995)
+    fig.text(0.5, 0.955, subtitle, ha="center", va="top", fontsize=9, color="#444444")
+
+
+def save(fig, run_dir, name):
+    for ext in ("png", "svg"):
+        path = os.path.join(run_dir, f"{name}.{ext}")
+        fig.savefig(path, dpi=100, metadata={"Date": None} if ext == "svg" else None)
+    plt.close(fig)

@@ -1,0 +1,22 @@
+# Peak resident memory (VmHWM of the measured process, whole life) of every
+# workload x threads cell x backend: bar = median over repetitions, error bar
+# = min-max, log axis in MiB. Variables as overview.gp.
+reset
+set title TITLE."\n".SUBTITLE font ",12"
+set logscale y
+set yrange [YMIN:YMAX]
+eval "set ytics (".YTICS.")"
+set ylabel "peak RSS (MiB, log scale)"
+set xrange [-0.6:NCELLS-0.4]
+eval "set xtics (".XTICS.")"
+set xtics nomirror scale 0 rotate by -20 left
+set grid ytics lc rgb "#dddddd"
+set border 3
+set key top left horizontal reverse Left samplen 1.5 box opaque
+set style fill solid 0.85 border rgb "#333333"
+set label 1 "error bars: min–max over repetitions" at graph 1, graph 1.0 right offset 0,-0.5 font ",9" textcolor rgb "#444444"
+set bmargin 5
+plot for [i=1:NB] DATA index (i-1) using 1:2:($1-BARW/2):($1+BARW/2):(YMIN):2 \
+         with boxxyerror lc rgb word(COLOURS, i) title word(NAMES, i), \
+     for [i=1:NB] DATA index (i-1) using 1:2:3:4 with yerrorbars lc rgb "#222222" lw 1.2 pt 7 ps 0.35 notitle, \
+     for [i=1:NB] DATA index (i-1) using 1:(YMIN*1.05):5 with labels rotate by 90 left font ",8" textcolor rgb "#C00000" notitle
