@@ -19,7 +19,8 @@ Options:
                      `build/bench list`), or NAME=PATH.so for any library
   --workloads LIST   comma-separated workloads, each optionally with
                      parameters: mixed_sizes:max_size=65536
-  --threads LIST     thread counts for threaded workloads, e.g. 1,2,4,8
+  --threads LIST     thread counts for threaded workloads (default 1,2,4,8:
+                     the sweep of the thread-scaling figure)
   --reps N           measured repetitions per backend x workload (default 5)
   --out DIR          write the run directory to DIR instead of results/<run-id>
   --no-plots         skip the figures
@@ -85,6 +86,9 @@ if ! make -s >/tmp/run_all.make.log 2>&1; then
 fi
 
 # ---- Run ----
+# Threaded workloads (multithread) run at 1, 2, 4 and 8 threads unless
+# --threads says otherwise: the thread-scaling figure needs the sweep.
+case " ${bench_args[*]} " in *" --threads "*) ;; *) bench_args+=(--threads 1,2,4,8) ;; esac
 # Find the run directory from bench's first line, so the figures land beside
 # the results even when --out was not given.
 log=$(mktemp)

@@ -9,6 +9,8 @@
 # scores. Either tool missing: a message naming the package, and the other's
 # figures are still made. report.md needs only python3. Exit status: 0 when
 # the report was written and at least one figure was drawn; 1 otherwise.
+# Environment: GNUPLOT (the gnuplot command, default gnuplot); PLOT_PYTHONS
+# (the interpreters to try, default "$PYTHON /usr/bin/python3 python3 python").
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -39,7 +41,7 @@ fi
 # has matplotlib for its figures (pyenv or venv pythons often lack it) ----
 py=""
 mpl_py=""
-for candidate in ${PYTHON:-} /usr/bin/python3 python3 python; do
+for candidate in ${PLOT_PYTHONS:-${PYTHON:-} /usr/bin/python3 python3 python}; do
     command -v "$candidate" >/dev/null 2>&1 || continue
     "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 6))' 2>/dev/null || continue
     [ -z "$py" ] && py=$candidate
@@ -65,11 +67,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # ---- gnuplot figures ----
-if command -v gnuplot >/dev/null 2>&1; then
+gnuplot=${GNUPLOT:-gnuplot}
+if command -v "$gnuplot" >/dev/null 2>&1; then
     if drivers=$("$py" "$here/prepare_gnuplot.py" "$run_dir" "$work"); then
         for driver in $drivers; do
             name=$(basename "$driver" .gp)
-            if gnuplot "$driver" 2>"$work/$name.err"; then
+            if "$gnuplot" "$driver" 2>"$work/$name.err"; then
                 drawn=$((drawn + 1))
             else
                 failed=$((failed + 1))
