@@ -9,6 +9,8 @@
 #endif
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,12 +22,43 @@ static size_t append(char *buf, size_t len, size_t cap, const char *s)
     return len;
 }
 
+/* The library a symbol resolves to for this process's calls. Usually dladdr
+ * of its global address; but when the executable takes the function's
+ * address (Debian's python3 does), the canonical address is the
+ * executable's PLT stub, so then the first shared object in lookup order
+ * (the link map: executable, preloads, then dependencies) that defines the
+ * symbol itself is the answer. */
 static const char *library_of(const char *symbol)
 {
     Dl_info info;
     void *addr = dlsym(RTLD_DEFAULT, symbol);
     if (!addr || !dladdr(addr, &info) || !info.dli_fname)
         return "(unresolved)";
+    void *main_handle = dlopen(NULL, RTLD_LAZY | RTLD_NOLOAD);
+    struct link_map *map = NULL;
+    if (!main_handle || dlinfo(main_handle, RTLD_DI_LINKMAP, &map) != 0 || !map)
+        return info.dli_fname;
+    /* Not the executable: the usual case, and the answer. */
+    if (info.dli_fbase != (void *)map->l_addr && map->l_addr != 0)
+        return info.dli_fname;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    if (strcmp(info.dli_fname, exe) != 0 && map->l_addr != 0)
+        return info.dli_fname;
+    for (struct link_map *l = map->l_next; l; l = l->l_next) {
+        if (!l->l_name || !l->l_name[0])
+            continue;
+        void *h = dlopen(l->l_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (!h)
+            continue;
+        void *a = dlsym(h, symbol);
+        Dl_info own;
+        bool defines = a && dladdr(a, &own) && own.dli_fname && strcmp(own.dli_fname, l->l_name) == 0;
+        dlclose(h);
+        if (defines)
+            return l->l_name;
+    }
     return info.dli_fname;
 }
 
