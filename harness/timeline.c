@@ -6,6 +6,7 @@
 #include "util.h"
 #include "workload.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,39 @@ long long bench_rss_kib(void)
     return rss_kib_of(0);
 }
 
+/* RSS of a process and all its descendants (a compiler driver and its cc1),
+ * through /proc/<pid>/task/<tid>/children; -1 when the process is gone. */
+static long long rss_tree_kib(pid_t pid, int depth)
+{
+    long long total = rss_kib_of(pid);
+    if (total <= 0 || depth > 8)
+        return total;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return total;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char file[320];
+        snprintf(file, sizeof file, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        FILE *f = fopen(file, "r");
+        if (!f)
+            continue;
+        int child;
+        while (fscanf(f, "%d", &child) == 1) {
+            long long r = rss_tree_kib((pid_t)child, depth + 1);
+            if (r > 0)
+                total += r;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return total;
+}
+
 void timeline_begin(struct timeline *tl, pid_t pid)
 {
     tl->pid = pid;
@@ -51,7 +85,7 @@ int timeline_tick(struct timeline *tl)
 {
     uint64_t now = now_ns();
     if (now >= tl->next_ns) {
-        long long rss = rss_kib_of(tl->pid);
+        long long rss = rss_tree_kib(tl->pid, 0);
         if (rss > 0) { /* 0: a zombie that has released its memory */
             if (tl->count == tl->capacity) {
                 tl->capacity = tl->capacity ? tl->capacity * 2 : 1024;

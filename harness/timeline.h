@@ -2,7 +2,8 @@
  * resident set from /proc/<pid>/statm every TIMELINE_PERIOD_MS and, when the
  * run has finished, appends the samples to timeline.csv in the run directory
  * (flushed per run, like results.csv). A real-program workload names the
- * command's pid, and the samples then follow the command. */
+ * command's pid, and the samples then follow the command. A sample is the
+ * RSS of the process plus all its descendants. */
 #ifndef BENCH_TIMELINE_H
 #define BENCH_TIMELINE_H
 
