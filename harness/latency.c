@@ -36,6 +36,7 @@ bool latency_requested;
 static bool enabled;
 static double ns_per_tick = 1.0;
 static double overhead_ticks;
+static double resolution_ticks; /* the smallest non-zero step seen */
 static struct bench_lat *recorders;
 static pthread_mutex_t recorders_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -129,6 +130,12 @@ void latency_enable(void)
     }
     qsort(d, sizeof d / sizeof d[0], sizeof d[0], cmp_u64);
     overhead_ticks = (double)d[sizeof d / sizeof d[0] / 2];
+    resolution_ticks = 1;
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        if (d[i] > 0) {
+            resolution_ticks = (double)d[i];
+            break;
+        }
 }
 
 bool latency_on(void)
@@ -176,6 +183,9 @@ void latency_report(struct bench_ctx *ctx)
                 all[k].bucket[b] += r->h[k].bucket[b];
         }
     bench_metric(ctx, "timer_overhead_ns", overhead_ticks * ns_per_tick, "ns");
+    /* The resolution: on some CPUs (AMD EPYC here) the counter advances in
+     * steps of many ticks, so every sample is a multiple of about 10 ns. */
+    bench_metric(ctx, "timer_resolution_ns", resolution_ticks * ns_per_tick, "ns");
     static const struct { const char *suffix; double q; } points[] = {
         {"p50", 0.50}, {"p99", 0.99}, {"p999", 0.999}};
     for (int k = 0; k < BENCH_LAT_KINDS; k++) {

@@ -20,7 +20,7 @@ bool latency_on(void);
 
 /* After the workload: merges every thread's recorder and reports, per kind
  * that saw any operation, <kind>_p50_ns, _p99_ns, _p999_ns, _max_ns (unit ns),
- * plus timer_overhead_ns once. */
+ * plus timer_overhead_ns and timer_resolution_ns once. */
 void latency_report(struct bench_ctx *ctx);
 
 #endif
