@@ -17,10 +17,15 @@ Options:
   --quick            reduced sizes, one repetition: a smoke run (under a minute)
   --backends LIST    comma-separated backends (default: all known; see
                      `build/bench list`), or NAME=PATH.so for any library
-  --workloads LIST   comma-separated workloads, each optionally with
-                     parameters: mixed_sizes:max_size=65536
-  --threads LIST     thread counts for threaded workloads (default 1,2,4,8:
-                     the sweep of the thread-scaling figure)
+  --suite NAME       a named selection of workloads (default: full; see
+                     `build/bench list`): article, library, programs, full
+  --workloads LIST   comma-separated workloads instead of a suite, each
+                     optionally with parameters: mixed_sizes:max_size=65536
+  --latency          also time every malloc/free: malloc_p50_ns .. free_max_ns
+  --threads LIST     thread counts for threaded workloads (default: each
+                     suite's own, e.g. multithread and random_churn at
+                     1,2,4,8; with --workloads, 1,2,4,8: the sweep of the
+                     thread-scaling figure)
   --reps N           measured repetitions per backend x workload (default 5)
   --out DIR          write the run directory to DIR instead of results/<run-id>
   --no-plots         skip the figures
@@ -39,9 +44,10 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --help|-h) usage; exit 0 ;;
         --quick) bench_args+=(--quick) ;;
+        --latency) bench_args+=(--latency) ;;
         --no-plots) plots=0 ;;
         --no-install) install=0 ;;
-        --backends|--workloads|--threads|--reps|--out)
+        --backends|--workloads|--suite|--threads|--reps|--out)
             if [ $# -lt 2 ] || [ -z "$2" ]; then
                 echo "run_all.sh: $1 needs a value (see --help)" >&2; exit 2
             fi
@@ -54,6 +60,8 @@ done
 # ---- Packages ----
 # Build tools, the peer allocators, and the plotting tools.
 packages=(gcc make libc6-dev libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
+# The real-program workloads' programs (gcc is above).
+packages+=(python3 sqlite3 xz-utils)
 [ "$plots" -eq 1 ] && packages+=(gnuplot-nox python3-matplotlib)
 
 missing=()
@@ -86,9 +94,16 @@ if ! make -s >/tmp/run_all.make.log 2>&1; then
 fi
 
 # ---- Run ----
-# Threaded workloads (multithread) run at 1, 2, 4 and 8 threads unless
+# Without --workloads, the suite `full` (harness/suites.c), whose items carry
+# their thread sweeps (multithread and random_churn at 1,2,4,8). With
+# --workloads, threaded workloads run at 1, 2, 4 and 8 threads unless
 # --threads says otherwise: the thread-scaling figure needs the sweep.
-case " ${bench_args[*]} " in *" --threads "*) ;; *) bench_args+=(--threads 1,2,4,8) ;; esac
+case " ${bench_args[*]} " in
+    *" --workloads "*)
+        case " ${bench_args[*]} " in *" --threads "*) ;; *) bench_args+=(--threads 1,2,4,8) ;; esac ;;
+    *" --suite "*) ;;
+    *) bench_args+=(--suite full) ;;
+esac
 # Find the run directory from bench's first line, so the figures land beside
 # the results even when --out was not given.
 log=$(mktemp)

@@ -25,13 +25,17 @@
 static const struct suite_item article[] = {ARTICLE, {NULL, NULL}};
 static const struct suite_item library[] = {LIBRARY, {NULL, NULL}};
 static const struct suite_item programs[] = {PROGRAMS, {NULL, NULL}};
-static const struct suite_item full[] = {ARTICLE, LIBRARY, PROGRAMS, {NULL, NULL}};
+/* In `full`, multithread sweeps 1,2,4,8 threads for the thread-scaling figure. */
+static const struct suite_item full[] = {
+    {"alloc_free", NULL}, {"batch", NULL}, {"mixed_sizes", NULL},
+    {"mixed_sizes:max_size=65536", NULL}, {"multithread", "1,2,4,8"},
+    LIBRARY, PROGRAMS, {NULL, NULL}};
 
 const struct suite suites[] = {
     {"article", "the article's four workloads (and mixed_sizes to 64 KiB)", article},
     {"library", "the stress-test library: cross-thread, false sharing, churn, realloc, large, fragmentation, size sweep", library},
     {"programs", "real programs: python3, sqlite3, gcc -O2, xz -T2", programs},
-    {"full", "article + library + programs (./run_all.sh's default)", full},
+    {"full", "article (multithread at 1,2,4,8 threads) + library + programs (./run_all.sh's default)", full},
 };
 const size_t suite_count = sizeof suites / sizeof suites[0];
 
