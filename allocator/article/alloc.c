@@ -60,6 +60,7 @@ static void *map_large(size_t need)
 
 void *ar_malloc(size_t size)
 {
+    ar_heap_init();   /* first call only: fork handlers, before any lock is used */
     if (size > AR_MAX_REQUEST) {
         errno = ENOMEM;
         return NULL;

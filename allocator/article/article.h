@@ -100,6 +100,7 @@ size_t ar_os_page_size(void);
 _Noreturn void ar_os_fatal(const char *msg);
 
 /* ---- heap.c ---- */
+/* Registers the fork handlers; cheap after the first call. */
 void  ar_heap_init(void);
 /* A block with payload >= need (a multiple of 16) from bin `bin`: first fit in
  * the shared list, else (after handing back own's cached frees of that bin)

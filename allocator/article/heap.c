@@ -180,7 +180,6 @@ static void *carve(size_t need, unsigned b)
 
 void *ar_heap_alloc(size_t need, unsigned b, struct ar_cache *own)
 {
-    ar_heap_init();
     struct bin *bin = &bins[b];
     pthread_mutex_t *bl = bin_lock(b);
     lock(bl);
