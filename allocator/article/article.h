@@ -77,6 +77,14 @@ struct ar_free {
     struct ar_free *next;
 };
 
+/* Invariants, checked in a debug build (-DARTICLE_DEBUG), free otherwise. */
+#ifdef ARTICLE_DEBUG
+#define ar_assert(cond) \
+    ((cond) ? (void)0 : ar_os_fatal("assertion failed: " #cond " (" __FILE__ ")"))
+#else
+#define ar_assert(cond) ((void)0)
+#endif
+
 static inline struct ar_header *ar_header_of(void *payload)
 {
     return (struct ar_header *)((char *)payload - AR_HEADER_SIZE);

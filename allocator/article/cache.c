@@ -101,6 +101,7 @@ void ar_cache_put(void *payload, unsigned b)
         ar_heap_give(b, f, f, 1);
         return;
     }
+    ar_assert(b < AR_NBINS && c->count[b] < AR_CACHE_CAP);
     f->next = c->head[b];
     if (c->count[b] == 0)
         c->tail[b] = f;

@@ -20,6 +20,9 @@
  * size by up to 4x and a request may get a much larger block (poor fit).
  * Anything above the last bin is "large" and gets a mapping of its own. */
 const size_t ar_bin_limit[AR_NBINS] = {64, 256, AR_MMAP_THRESHOLD};
+_Static_assert(AR_MMAP_THRESHOLD > 256 && AR_MMAP_THRESHOLD % AR_ALIGN == 0 &&
+                   AR_MMAP_THRESHOLD <= AR_SEGMENT_SIZE / 4,
+               "the last bin must lie above the second and fit a segment");
 
 struct bin {
     pthread_mutex_t lock;   /* used by the per-bin-lock build only */
@@ -139,6 +142,8 @@ static void *take_fit(struct bin *bin, size_t need)
          link = &(*link)->next) {
         struct ar_free *f = *link;
         struct ar_header *h = ar_header_of(f);
+        ar_assert(h->magic == AR_MAGIC && h->flags == AR_FREE);
+        ar_assert(h->size % AR_ALIGN == 0 && h->size <= ar_bin_limit[h->bin]);
         if (h->size >= need) {
             *link = f->next;
             bin->count--;
@@ -152,6 +157,7 @@ static void *take_fit(struct bin *bin, size_t need)
 static void splice(struct bin *bin, struct ar_free *head, struct ar_free *tail,
                    size_t n)
 {
+    ar_assert(n != 0 && tail->next == NULL);
     tail->next = bin->head;
     bin->head = head;
     bin->count += n;
