@@ -1,0 +1,208 @@
+/* Checks specific to customalloc, run by tests/test_alloc_custom.sh under
+ * LD_PRELOAD=build/libcustomalloc.so: the marker symbol, memory going back to
+ * the OS (decay purge within 2 s, malloc_trim at once), no system-call
+ * thrash, mremap for large realloc, the large-block cache, heap reuse under
+ * thread churn. Counters come from customalloc_stat(name).
+ *
+ * `alloc_custom_checks rss` only prints the process's RSS after one small
+ * malloc (the script compares it with and without the preload). */
+#include "check.h"
+#include "alloc_test.h"
+
+#include <pthread.h>
+#include <time.h>
+
+typedef unsigned long long (*stat_fn)(const char *);
+static stat_fn stat_get;
+
+static void need_customalloc(void)
+{
+    stat_get = (stat_fn)dlsym(RTLD_DEFAULT, "customalloc_stat");
+    if (stat_get == NULL) CHECK_SKIP("not running under customalloc");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void malloc_resolves_into_customalloc(void)
+{
+    need_customalloc();
+    const char *(*version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "customalloc_version");
+    CHECK(version && strncmp(version(), "customalloc ", 12) == 0);
+    Dl_info a, b;
+    CHECK(dladdr((void *)malloc, &a) && dladdr((void *)version, &b));
+    CHECK_MSG(strcmp(a.dli_fname, b.dli_fname) == 0, "malloc in %s, marker in %s", a.dli_fname, b.dli_fname);
+}
+
+/* Frees 512 MiB of 64-byte objects; while the program keeps making an
+ * occasional call, RSS must fall below 10% of the peak within 2 s. */
+static void freed_small_memory_returns_to_os_within_2s(void)
+{
+    need_customalloc();
+    size_t base = t_rss();
+    void *head = NULL;
+    size_t total = 0;
+    while (total < ((size_t)512 << 20)) {
+        void **p = malloc(64);
+        CHECK(p);
+        p[0] = head;
+        p[1] = (void *)total;   /* touch */
+        head = p;
+        total += 64;
+    }
+    size_t peak = t_rss();
+    CHECK(peak > base + ((size_t)400 << 20));
+    while (head) {
+        void **p = head;
+        head = p[0];
+        free(p);
+    }
+    double start = now_s();
+    size_t rss = t_rss();
+    while (rss - base > (peak - base) / 10 && now_s() - start < 2.0) {
+        free(malloc(100));           /* the occasional call */
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        rss = t_rss();
+    }
+    CHECK_MSG(rss - base <= (peak - base) / 10, "RSS still %zu MiB of a %zu MiB peak after %.1f s",
+              (rss - base) >> 20, (peak - base) >> 20, now_s() - start);
+}
+
+/* After malloc_trim(0) nearly everything free is gone at once. */
+static void malloc_trim_releases_at_once(void)
+{
+    need_customalloc();
+    size_t base = t_rss();
+    enum { N = 200000 };
+    static void *ps[N];
+    for (int i = 0; i < N; i++) {
+        ps[i] = malloc(16 + (size_t)(i % 64) * 16);
+        memset(ps[i], 1, 16);
+    }
+    void *big[8];
+    for (int i = 0; i < 8; i++) {
+        big[i] = malloc((size_t)4 << 20);
+        memset(big[i], 1, (size_t)4 << 20);
+    }
+    size_t peak = t_rss();
+    for (int i = 0; i < N; i++) free(ps[i]);
+    for (int i = 0; i < 8; i++) free(big[i]);
+    malloc_trim(0);
+    size_t after = t_rss();
+    CHECK_MSG(after <= base + ((size_t)2 << 20), "RSS %zu KiB above start after trim (peak %zu KiB above)",
+              (after - base) / 1024, (peak - base) / 1024);
+}
+
+/* 100 x 4 KiB malloc then free, repeated: < 1 kernel call per 10,000 ops. */
+static void no_syscall_thrash_on_batches(void)
+{
+    need_customalloc();
+    void *ps[100];
+    for (int i = 0; i < 100; i++) ps[i] = malloc(4096);   /* warm up */
+    for (int i = 0; i < 100; i++) free(ps[i]);
+    unsigned long long before = stat_get("os_calls");
+    enum { ROUNDS = 10000 };
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < 100; i++) {
+            ps[i] = malloc(4096);
+            *(volatile char *)ps[i] = 1;
+        }
+        for (int i = 0; i < 100; i++) free(ps[i]);
+    }
+    unsigned long long calls = stat_get("os_calls") - before;
+    CHECK_MSG(calls * 10000 < (unsigned long long)ROUNDS * 200, "%llu kernel calls for %d operations", calls, ROUNDS * 200);
+}
+
+/* Large blocks freed and allocated again come from the cache. */
+static void large_blocks_are_reused_without_syscalls(void)
+{
+    need_customalloc();
+    free(malloc((size_t)1 << 20));
+    unsigned long long before = stat_get("os_calls");
+    for (int i = 0; i < 10000; i++) {
+        char *p = malloc(((size_t)1 << 20) - (size_t)(i % 7) * 4096);
+        p[0] = 1;
+        free(p);
+    }
+    unsigned long long calls = stat_get("os_calls") - before;
+    CHECK_MSG(calls < 10, "%llu kernel calls for 10000 large malloc/free pairs", calls);
+}
+
+/* Growing a large block uses mremap, and the contents move with it. */
+static void large_realloc_grows_with_mremap(void)
+{
+    need_customalloc();
+    size_t n = (size_t)64 << 20;
+    unsigned char *p = malloc(n);
+    CHECK(p);
+    t_fill(p, 1 << 20);
+    unsigned long long before = stat_get("mremap_calls");
+    unsigned char *q = realloc(p, n * 4);
+    CHECK(q);
+    CHECK(stat_get("mremap_calls") > before);
+    for (size_t i = 0; i < (1 << 20); i++) CHECK(q[i] == t_pattern(p, 1 << 20, i));
+    free(q);
+}
+
+static void *few_allocs(void *arg)
+{
+    (void)arg;
+    void *p = malloc(100);
+    free(malloc(5000));
+    return p;
+}
+
+/* Heaps of exited threads are adopted by new threads, not created anew. */
+static void exited_threads_heaps_are_adopted(void)
+{
+    need_customalloc();
+    unsigned long long created = stat_get("heaps_created");
+    for (int i = 0; i < 500; i++) {
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, few_allocs, NULL) == 0);
+        void *ret;
+        pthread_join(t, &ret);
+        free(ret);
+    }
+    unsigned long long made = stat_get("heaps_created") - created;
+    CHECK_MSG(made <= 4, "%llu heaps created for 500 sequential threads", made);
+}
+
+static void calloc_of_fresh_memory_is_zero(void)
+{
+    need_customalloc();
+    for (int i = 0; i < 2000; i++) {
+        size_t n = 1000 + (size_t)i * 61;
+        unsigned char *p = calloc(1, n);
+        for (size_t j = 0; j < n; j += 97) CHECK(p[j] == 0);
+        CHECK(p[n - 1] == 0);
+        memset(p, 0xEE, n);
+        if (i % 3) free(p);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "rss") == 0) {
+        free(malloc(64));
+        printf("%zu\n", t_rss());
+        return 0;
+    }
+    static const struct check_test tests[] = {
+        T(malloc_resolves_into_customalloc),
+        T(freed_small_memory_returns_to_os_within_2s),
+        T(malloc_trim_releases_at_once),
+        T(no_syscall_thrash_on_batches),
+        T(large_blocks_are_reused_without_syscalls),
+        T(large_realloc_grows_with_mremap),
+        T(exited_threads_heaps_are_adopted),
+        T(calloc_of_fresh_memory_is_zero),
+    };
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    return check_run(tests, sizeof tests / sizeof tests[0], 60);
+}

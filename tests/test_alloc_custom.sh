@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# customalloc under LD_PRELOAD: the allocator-agnostic API, stress, fork and
+# thread-churn programs, the customalloc-specific checks (marker symbol,
+# decay purge, malloc_trim, system calls, mremap, caches, heap reuse), the
+# statistics variable, and the RSS a near-empty process adds.
+# Prints PASS/FAIL/SKIP lines; test names are prefixed with "custom:".
+set -u
+cd "$(dirname "$0")/.." || exit 2
+lib=$PWD/build/libcustomalloc.so
+fail=0
+if [ ! -f "$lib" ]; then
+    echo "FAIL custom:library: $lib not built"
+    exit 1
+fi
+
+run_prog() {   # program under the preload, names prefixed
+    local prog=$1
+    if [ ! -x "$prog" ]; then
+        echo "FAIL custom:$(basename "$prog"): not built"
+        fail=1
+        return
+    fi
+    local out rc
+    out=$(LD_PRELOAD=$lib "$prog" 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | sed -E 's/^(PASS|FAIL|SKIP) /\1 custom:/'
+    if [ $rc -ne 0 ]; then
+        fail=1
+        printf '%s\n' "$out" | grep -q '^FAIL ' || echo "FAIL custom:$(basename "$prog"): exited with status $rc"
+    fi
+}
+
+for t in test_alloc_api test_alloc_stress test_alloc_fork test_alloc_churn alloc_custom_checks; do
+    run_prog "build/tests/$t"
+done
+
+# The statistics variable prints a report at exit (what the real-program
+# tests use to prove the allocator ran), and only when asked.
+err=$(CUSTOMALLOC_STATS=1 LD_PRELOAD=$lib build/tests/alloc_custom_checks rss 2>&1 >/dev/null)
+if printf '%s\n' "$err" | grep -q '^customalloc [0-9.]* statistics'; then
+    echo "PASS custom:stats_variable_prints_report_at_exit"
+else
+    echo "FAIL custom:stats_variable_prints_report_at_exit: no report on stderr"; fail=1
+fi
+err=$(LD_PRELOAD=$lib build/tests/alloc_custom_checks rss 2>&1 >/dev/null)
+if [ -z "$err" ]; then
+    echo "PASS custom:no_report_without_stats_variable"
+else
+    echo "FAIL custom:no_report_without_stats_variable: stderr not empty"; fail=1
+fi
+
+# A near-empty process adds at most 2 MiB of RSS.
+plain=$(build/tests/alloc_custom_checks rss)
+pre=$(LD_PRELOAD=$lib build/tests/alloc_custom_checks rss)
+if [ -n "$plain" ] && [ -n "$pre" ] && [ $((pre - plain)) -le $((2 * 1024 * 1024)) ]; then
+    echo "PASS custom:near_empty_process_adds_at_most_2MiB"
+else
+    echo "FAIL custom:near_empty_process_adds_at_most_2MiB: glibc ${plain} B, customalloc ${pre} B"; fail=1
+fi
+exit $fail
