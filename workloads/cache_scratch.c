@@ -1,7 +1,8 @@
 /* cache_scratch: passive false sharing. The main thread allocates one small
  * block per thread, back to back, so an allocator is likely to put them on
  * one cache line, and hands block t to thread t. Each thread frees the block
- * it was given, then repeatedly allocates a block of the same size, writes
+ * it was given (after checking the content pattern the main thread wrote
+ * into it), then repeatedly allocates a block of the same size, writes
  * into it many times and frees it. An allocator that gives a thread back the
  * memory it just freed (a line it shares with the other threads' blocks)
  * makes every write contend for that line across cores; one that keeps
@@ -56,6 +57,10 @@ static void *thread_main(void *arg)
 {
     struct job *j = arg;
     struct bench_lat *lat = bench_lat_recorder(j->ctx);
+    size_t bad = bench_check(j->given, j->size); /* as the main thread filled it */
+    if (bad != j->size)
+        bench_corrupt(j->ctx, "byte %zu of a %zu-byte object changed on its way to the thread",
+                      bad, j->size);
     write_object(j->given, j->size, j->writes);
     check_and_free(j, lat, j->given, true);
     for (long long i = 0; i < j->objects; i++) {
@@ -83,6 +88,7 @@ static int run(struct bench_ctx *ctx)
         jobs[t].given = malloc(size); /* back to back: likely one cache line */
         if (!jobs[t].given)
             bench_fail(ctx, "malloc(%zu) returned NULL", size);
+        bench_fill(jobs[t].given, size);
     }
 
     bench_region_begin(ctx);

@@ -16,7 +16,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"pairs", "200000", "20000", 1, 1000000000, NULL, "malloc/free pairs per size"},
+    {"pairs", "20000", "5000", 1, 1000000000, NULL, "malloc/free pairs per size"},
     {"window", "8", NULL, 1, 1 << 20, NULL, "blocks of the size alive at a time"},
     {"min_size", "8", NULL, 1, 1LL << 30, NULL, "smallest size, bytes"},
     {"max_size", "65536", NULL, 1, 1LL << 30, NULL, "largest size, bytes"},
