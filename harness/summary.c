@@ -258,7 +258,8 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
 }
 
 /* The 95% bootstrap interval of a group's ratio of medians to glibc; glibc's
- * own ratio is 1 by definition, so its interval is [1, 1]. */
+ * own ratio is 1 by definition, so its interval is [1, 1]. No interval when
+ * either side has fewer than 2 repetitions: one value cannot show spread. */
 static void ratio_interval(const struct group *groups, size_t n, const struct group *g,
                            double *low, double *high)
 {
@@ -270,6 +271,8 @@ static void ratio_interval(const struct group *groups, size_t n, const struct gr
         *low = *high = 1;
         return;
     }
+    if (g->n < 2 || base->n < 2)
+        return;
     char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
     struct ratio_sample cell = {g->values, g->n, base->values, base->n};
     stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
@@ -279,15 +282,27 @@ static void ratio_interval(const struct group *groups, size_t n, const struct gr
 
 /* ---- scores.csv ---- */
 
-#define SCORE_METRIC "wall_ms"
+/* A cell's time is its wall_ms, except in a workload that reports a rate
+ * (ops_per_s): those run for a fixed time (larson, random_churn), so their
+ * time per operation, 1/ops_per_s, is what differs between backends. */
+#define SCORE_TIME "wall_ms"
+#define SCORE_RATE "ops_per_s"
 
-static bool is_score_cell(const struct group *g)
+/* glibc's group that scores a cell, or NULL when `g` is not one. */
+static bool is_score_cell(const struct group *groups, size_t n, const struct group *g,
+                          bool *rate)
 {
-    return strcmp(g->metric, SCORE_METRIC) == 0 && g->n > 0;
+    if (strcmp(g->backend, "glibc") != 0 || g->n == 0)
+        return false;
+    struct group probe = *g;
+    probe.metric = SCORE_RATE;
+    const struct group *r = find_group(groups, n, "glibc", &probe);
+    *rate = r && r->n > 0;
+    return strcmp(g->metric, *rate ? SCORE_RATE : SCORE_TIME) == 0;
 }
 
-/* One line per backend: the geometric mean of its wall_ms ratios to glibc
- * over every workload x threads cell where both have ok runs, the bootstrap
+/* One line per backend: the geometric mean of its time ratios to glibc over
+ * every workload x threads cell where both have ok runs, the bootstrap
  * interval of that mean (all cells redrawn together), and the cells it could
  * not count. */
 static void scores_write(const char *run_dir, const struct group *groups, size_t n)
@@ -297,8 +312,12 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
     FILE *f = open_memstream(&text, &len);
     fputs(SCORES_HEADER "\n", f);
     size_t total = 0; /* cells glibc has, i.e. that can be scored at all */
+    bool any_rate = false, rate;
     for (size_t g = 0; g < n; g++)
-        total += strcmp(groups[g].backend, "glibc") == 0 && is_score_cell(&groups[g]);
+        if (is_score_cell(groups, n, &groups[g], &rate)) {
+            total++;
+            any_rate |= rate;
+        }
 
     for (size_t b = 0; b < n && total > 0; b++) {
         const char *backend = groups[b].backend;
@@ -310,16 +329,22 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
         struct ratio_sample *cells = xmalloc(total * sizeof *cells);
         double *ratios = xmalloc(total * sizeof *ratios);
         size_t counted = 0;
+        bool spread = true; /* every counted cell has 2+ reps on both sides */
         char *missing = xstrdup("");
         for (size_t g = 0; g < n; g++) {
             const struct group *base = &groups[g];
-            if (strcmp(base->backend, "glibc") != 0 || !is_score_cell(base))
+            if (!is_score_cell(groups, n, base, &rate))
                 continue;
             const struct group *mine = find_group(groups, n, backend, base);
             if (mine && mine->n > 0 && mine->median > 0 && base->median > 0) {
-                cells[counted] = (struct ratio_sample){mine->values, mine->n, base->values,
-                                                       base->n};
-                ratios[counted++] = mine->median / base->median;
+                /* a rate is inverted: glibc's over this backend's */
+                cells[counted] = rate ? (struct ratio_sample){base->values, base->n,
+                                                              mine->values, mine->n}
+                                      : (struct ratio_sample){mine->values, mine->n,
+                                                              base->values, base->n};
+                ratios[counted++] = rate ? base->median / mine->median
+                                         : mine->median / base->median;
+                spread &= mine->n >= 2 && base->n >= 2;
             } else {
                 char *more = xasprintf("%s%s%s x%d", missing, *missing ? ";" : "",
                                        base->workload, base->threads);
@@ -330,7 +355,7 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
         double score = stats_geomean(ratios, counted), low = NAN, high = NAN;
         if (strcmp(backend, "glibc") == 0) {
             low = high = 1;
-        } else if (counted > 0) {
+        } else if (counted > 0 && spread) {
             char *key = xasprintf("score|%s", backend);
             stats_bootstrap_ratio(cells, counted, stats_cell_seed(STATS_SEED, key),
                                   STATS_RESAMPLES, STATS_LEVEL, &low, &high);
@@ -338,7 +363,7 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
         }
         char number[32];
         csv_write_field(f, backend, false);
-        csv_write_field(f, SCORE_METRIC, false);
+        csv_write_field(f, any_rate ? SCORE_TIME ";1/" SCORE_RATE : SCORE_TIME, false);
         snprintf(number, sizeof number, "%zu", counted);
         csv_write_field(f, number, false);
         snprintf(number, sizeof number, "%zu", total);

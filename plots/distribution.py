@@ -4,7 +4,8 @@
 Usage: distribution.py RUN_DIR   -> RUN_DIR/distribution.png and .svg
 
 One panel per cell; in it, per backend, a box (quartiles, whiskers to the
-extremes) and each repetition's wall_ms as a dot, so a single slow repetition
+extremes) and each repetition's wall_ms (ops_per_s in a workload that
+reports it: those run for a fixed time) as a dot, so a single slow repetition
 shows as what it is. A backend with no ok run in a cell is named there with its
 status. The panels' axes are logarithmic when a cell's values span more than
 a factor of 20, so one slow backend does not flatten the others.
@@ -24,12 +25,13 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: distribution.py RUN_DIR")
     run = rundata.Run(sys.argv[1])
+    # each cell on its time metric: wall_ms, or ops_per_s where reported
     cells = [c for c in run.cells
-             if any(run.reps(b, c[0], c[1], "wall_ms") for b in run.backends)]
+             if any(run.reps(b, c[0], c[1], run.time_metric(*c)[0]) for b in run.backends)]
     if not cells:
         print("distribution.py: no ok wall_ms repetitions; no figure", file=sys.stderr)
         return 1
-    ncols = min(3, len(cells))
+    ncols = min(3 if len(cells) <= 12 else 4, len(cells))
     nrows = math.ceil(len(cells) / ncols)
     nb = len(run.backends)
     fig, axes = plt.subplots(nrows, ncols, figsize=(max(4.2, 0.62 * nb + 1.4) * ncols, 3.3 * nrows + 0.9),
@@ -37,8 +39,9 @@ def main():
     for k, (w, t) in enumerate(cells):
         ax = axes[k // ncols][k % ncols]
         values = []
+        metric, inverted = run.time_metric(w, t)
         for i, b in enumerate(run.backends):
-            reps = run.reps(b, w, t, "wall_ms")
+            reps = run.reps(b, w, t, metric)
             colour = run.palette.colour[b]
             if reps:
                 values += reps
@@ -60,14 +63,16 @@ def main():
         ax.set_xticklabels(run.backends, rotation=30, ha="right")
         ax.set_xlim(-0.6, nb - 0.4)
         ax.set_title(run.label(w, t), fontsize=10)
-        ax.set_ylabel("wall time (ms)" + (", log scale" if ax.get_yscale() == "log" else ""))
+        ax.set_ylabel(("ops/s, higher is better" if inverted else "wall time (ms)") +
+                      (", log scale" if ax.get_yscale() == "log" else ""))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
     for k in range(len(cells), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
-    mplcommon.titles(fig, "Every repetition: wall time per workload and backend "
-                          "(dots: repetitions; boxes: quartiles)", run.subtitle())
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    mplcommon.titles(fig, "Every repetition: wall time (or ops/s where reported) per workload "
+                          "and backend (dots: repetitions; boxes: quartiles)", run.subtitle())
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.55 / height))
     mplcommon.save(fig, run.dir, "distribution")
     return 0
 

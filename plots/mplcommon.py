@@ -18,8 +18,9 @@ plt.rcParams.update({
 
 
 def titles(fig, title, subtitle):
-    fig.suptitle(title, fontsize=12, y=0.995)
-    fig.text(0.5, 0.955, subtitle, ha="center", va="top", fontsize=9, color="#444444")
+    height = fig.get_size_inches()[1]
+    fig.suptitle(title, fontsize=12, y=1 - 0.05 / height, va="top")
+    fig.text(0.5, 1 - 0.3 / height, subtitle, ha="center", va="top", fontsize=9, color="#444444")
 
 
 def save(fig, run_dir, name):

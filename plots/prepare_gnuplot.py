@@ -23,7 +23,7 @@ STEPS = [(1, 1.5, 2, 3, 5, 7), (1, 2, 5), (1, 3), (1,)]
 
 def gp_string(text):
     """A gnuplot double-quoted string."""
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def nan(x):
@@ -80,37 +80,44 @@ class Figures:
         run = self.run
         for workload, threads in run.cells:
             name = f"ratio_{run.slug(workload, threads)}"
+            metric, inverted = run.time_metric(workload, threads)
             rows, values = [], [1.0]
-            base = run.row("glibc", workload, threads, "wall_ms")
-            for i, b in enumerate(run.backends):
-                r = run.row(b, workload, threads, "wall_ms")
+            base = run.row("glibc", workload, threads, metric)
+            for b in run.backends:
+                t = run.time_ratio(b, workload, threads)
                 status = run.cell_status(b, workload, threads)
-                if r is None and status == "not run":
+                if t is None and status == "not run":
                     continue
-                ratio = r["ratio_vs_glibc"] if r else math.nan
-                lo = r["ci_low"] if r else math.nan
-                hi = r["ci_high"] if r else math.nan
-                median = r["median"] if r else math.nan
+                ratio, lo, hi, median, _ = t if t else (math.nan,) * 4 + (None,)
                 values += [ratio, lo, hi]
                 rows.append(f'{len(rows)} "{b}" {nan(ratio)} {nan(lo)} {nan(hi)} '
                             f'{int(run.palette.colour[b][1:], 16)} "{status or "ok"}" {nan(median)}')
             if not rows or base is None:
                 continue  # no glibc result: no ratios to draw
             with open(self.data_path(name), "w") as f:
-                f.write("# x backend ratio ci_low ci_high colour status median_ms\n")
+                f.write(f"# x backend ratio ci_low ci_high colour status median_{metric}\n")
                 f.write("\n".join(rows) + "\n")
             low, high = log_range(values)
+            what = "time per operation (1 / ops_per_s)" if inverted else "median wall time"
+            unit = f"{rundata.fmt(base['median'])} {base['unit']}"
             self.driver(name, "ratio_bars.gp", {
                 "DATA": gp_string(self.data_path(name)),
-                "TITLE": gp_string(f"{run.label(workload, threads)}: median wall time relative to glibc"),
-                "NOTE": gp_string(f"glibc median {rundata.fmt(base['median'])} ms = 1; "
-                                  f"error bars: 95% bootstrap interval; n = {int(base['n'])} reps"),
+                "TITLE": gp_string(f"{run.label(workload, threads)}: {what} relative to glibc"),
+                "YLABEL": gp_string(f"{'time per operation' if inverted else 'median wall time'} ÷ glibc's "
+                                    "(ratio, log scale)\nbelow 1: faster than glibc"),
+                "NOTE": gp_string(f"glibc median {unit} = 1; " + (
+                    f"error bars: 95% bootstrap interval; n = {int(base['n'])} reps" if base["n"] >= 2
+                    else "one repetition: no interval")),
                 "YMIN": repr(low), "YMAX": repr(high), "YTICS": gp_string(log_tics(low, high)),
                 "NBARS": str(len(rows)),
-            }, max(520, 110 * len(rows) + 160), 420)
+            }, max(780, 110 * len(rows) + 160), 420)
 
     # ---- all cells x backends on one page ----
-    def grouped(self, name, metric, value_of, err_of, include_glibc, variables, want=None):
+    PER_ROW = 9  # cells per row of the overview and memory figures
+
+    def grouped(self, name, script, title, values_of, include_glibc, want=None):
+        """Grouped bars, one group per cell, one bar per backend; values_of(b, w, t)
+        gives (value, low, high) or None. Many cells wrap into rows."""
         run = self.run
         cells = [c for c in run.cells if want is None or want(c)]
         backends = [b for b in run.backends if include_glibc or b != "glibc"]
@@ -122,9 +129,7 @@ class Figures:
             lines = ["# x value low high label"]
             for i, (w, t) in enumerate(cells):
                 x = i + (j - (len(backends) - 1) / 2) * width
-                r = run.row(b, w, t, metric)
-                v = value_of(r) if r else math.nan
-                lo, hi = err_of(r) if r else (math.nan, math.nan)
+                v, lo, hi = values_of(b, w, t) or (math.nan,) * 3
                 status = run.cell_status(b, w, t)
                 mark = "" if ok(v) else (status if status != "not run" else "")
                 values += [v, lo, hi]
@@ -138,32 +143,38 @@ class Figures:
             f.write("\n\n\n".join(blocks) + "\n")
         low, high = log_range(values + ([1.0] if not include_glibc else []))
         xtics = ", ".join(f"{gp_string(run.label(w, t))} {i}" for i, (w, t) in enumerate(cells))
-        variables.update({
+        per_row = min(len(cells), self.PER_ROW)
+        rows = math.ceil(len(cells) / per_row)
+        self.driver(name, script, {
+            "TITLE": gp_string(title),
             "DATA": gp_string(self.data_path(name)),
             "NAMES": gp_string(" ".join(names)),
             "COLOURS": gp_string(" ".join(colours)),
             "NB": str(len(backends)), "NCELLS": str(len(cells)),
+            "PERROW": str(per_row), "NROWS": str(rows),
             "BARW": repr(width * 0.9), "XTICS": gp_string(xtics),
             "YMIN": repr(low), "YMAX": repr(high), "YTICS": gp_string(log_tics(low, high)),
-        })
-        self.driver(name, variables.pop("SCRIPT"), variables,
-                    max(800, 60 * len(cells) * max(2, len(backends)) // 2 + 300), 520)
+        }, max(800, 28 * per_row * max(3, len(backends)) + 300), 130 + 390 * rows)
         return True
 
     def overview(self):
-        self.grouped(
-            "overview", "wall_ms",
-            lambda r: r["ratio_vs_glibc"], lambda r: (r["ci_low"], r["ci_high"]), False,
-            {"SCRIPT": "overview.gp",
-             "TITLE": gp_string("All workloads: median wall time relative to glibc (glibc = 1)")})
+        run = self.run
+
+        def ratio(b, w, t):
+            r = run.time_ratio(b, w, t)
+            return r[:3] if r else None
+        self.grouped("overview", "overview.gp",
+                     "All workloads: median time relative to glibc (glibc = 1)", ratio, False)
 
     def rss(self):
-        mib = lambda x: x / 1024 if ok(x) else x  # noqa: E731
-        self.grouped(
-            "peak_rss", "peak_rss_kib",
-            lambda r: mib(r["median"]), lambda r: (mib(r["min"]), mib(r["max"])), True,
-            {"SCRIPT": "peak_rss.gp",
-             "TITLE": gp_string("Peak resident memory per workload (median over repetitions)")})
+        run = self.run
+
+        def mib(b, w, t):
+            # a real program's own peak, where measured, rather than the harness's
+            r = run.row(b, w, t, "program_peak_rss_kib") or run.row(b, w, t, "peak_rss_kib")
+            return (r["median"] / 1024, r["min"] / 1024, r["max"] / 1024) if r else None
+        self.grouped("peak_rss", "peak_rss.gp",
+                     "Peak resident memory per workload (median over repetitions)", mib, True)
 
     # ---- throughput against threads, for each workload run at several ----
     def scaling(self):
@@ -172,26 +183,33 @@ class Figures:
             threads = run.threads_of[workload]
             if len(threads) < 2:
                 continue
-            params = run.params(workload, threads[0])
-            per_thread = None
-            for key in ("iterations", "steps", "count", "ops"):
-                if key in params and params[key].isdigit():
-                    per_thread = (key, int(params[key]))
-                    break
+            # What a second of wall time buys: the workload's own rate when it
+            # reports one; for multithread, threads x iterations malloc/free
+            # pairs; otherwise whole runs (the workload's work, whatever it is).
+            metric, inverted = run.time_metric(workload, threads[0])
+            iterations = run.params(workload, threads[0]).get("iterations", "")
+            if inverted:
+                ylabel = f"throughput (million operations per second, {metric}, all threads)"
+            elif workload == "multithread" and iterations.isdigit():
+                ylabel = "throughput (million malloc/free pairs per second, all threads)"
+            else:
+                ylabel = "runs per second (1 / wall time)"
             name = f"scaling_{run.slug(workload, threads[0]).rsplit('_x', 1)[0]}"
             blocks, names, colours, values = [], [], [], []
             for b in run.backends:
-                lines = ["# threads median low high (per second, millions)"]
+                lines = ["# threads median low high"]
                 for t in threads:
-                    r = run.row(b, workload, t, "wall_ms")
+                    r = run.row(b, workload, t, metric)
                     if not r or not ok(r["median"]) or r["median"] <= 0:
                         lines.append(f"{t} NaN NaN NaN")
                         continue
-                    ops = t * (per_thread[1] if per_thread else 1)
-                    scale = 1e6 if per_thread else 1
-                    rate = lambda ms: ops / (ms / 1000) / scale  # noqa: E731
-                    values.append(rate(r["median"]))
-                    lines.append(f"{t} {rate(r['median'])!r} {rate(r['max'])!r} {rate(r['min'])!r}")
+                    if inverted:
+                        point = (r["median"] / 1e6, r["min"] / 1e6, r["max"] / 1e6)
+                    else:
+                        ops = t * int(iterations) / 1e6 if "pairs" in ylabel else 1
+                        point = tuple(ops / (ms / 1000) for ms in (r["median"], r["max"], r["min"]))
+                    values.append(point[0])
+                    lines.append(f"{t} {point[0]!r} {point[1]!r} {point[2]!r}")
                 blocks.append("\n".join(lines))
                 names.append(b)
                 colours.append(run.palette.colour[b])
@@ -199,12 +217,6 @@ class Figures:
                 continue
             with open(self.data_path(name), "w") as f:
                 f.write("\n\n\n".join(blocks) + "\n")
-            if workload == "multithread" and per_thread:
-                ylabel = "throughput (million malloc/free pairs per second, all threads)"
-            elif per_thread:
-                ylabel = f"throughput (million {per_thread[0]} per second, all threads)"
-            else:
-                ylabel = "runs per second × threads"
             self.driver(name, "scaling.gp", {
                 "DATA": gp_string(self.data_path(name)),
                 "NAMES": gp_string(" ".join(names)),

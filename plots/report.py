@@ -195,9 +195,15 @@ class Report:
             params = run.params(workload, threads)
             if params:
                 self.w("Parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()) + ".", "")
+            metric, inverted = run.time_metric(workload, threads)
+            if inverted:
+                self.w(f"This workload reports `{metric}` (it runs for a fixed time, so its wall time "
+                       "says little): the table compares that rate, higher is better; the figure and "
+                       "the score use time per operation, its inverse.", "")
+            unit = "ops/s" if inverted else "ms"
             rows = []
             for b in run.backends:
-                r = run.row(b, workload, threads, "wall_ms")
+                r = run.row(b, workload, threads, metric)
                 rss = run.row(b, workload, threads, "peak_rss_kib")
                 if r:
                     rows.append((b, fmt(r["median"]), f"{fmt(r['min'])}–{fmt(r['max'])}", ratio_text(r),
@@ -207,16 +213,17 @@ class Report:
                     if f:
                         rows.append((b, "–", "–", "–", "–", f"**{f['runs']}**"))
             if rows:
-                self.w(table(["backend", "median ms", "min–max ms", "ratio to glibc [95% CI]",
+                self.w(table(["backend", f"median {unit}", f"min–max {unit}",
+                              "ratio to glibc [95% CI]" + (" (higher is better)" if inverted else ""),
                               "peak RSS MiB", "runs"], rows), "")
             self.figure(f"ratio_{run.slug(workload, threads)}",
-                        f"{run.label(workload, threads)}: wall time relative to glibc")
-            self.other_metrics(workload, threads)
+                        f"{run.label(workload, threads)}: time relative to glibc")
+            self.other_metrics(workload, threads, metric)
 
-    def other_metrics(self, workload, threads):
+    def other_metrics(self, workload, threads, shown):
         """Every other metric of the cell, generic: median (ratio) per backend."""
         run = self.run
-        metrics = [m for m in run.metrics(workload, threads) if m not in ("wall_ms", "peak_rss_kib")]
+        metrics = [m for m in run.metrics(workload, threads) if m not in (shown, "peak_rss_kib")]
         if not metrics:
             return
         backends = [b for b in run.backends if any(run.row(b, workload, threads, m) for m in metrics)]

@@ -13,6 +13,7 @@ import os
 import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+RATE_METRIC = "ops_per_s"  # scored as time per operation (harness/summary.c)
 FAILED_STATUSES = ("preload_failed", "crashed", "timeout", "missing", "corrupt", "error")
 
 
@@ -129,6 +130,29 @@ class Run:
                     seen.append(r["metric"])
         return sorted(seen, key=lambda m: (m != "wall_ms", seen.index(m)))
 
+    def time_metric(self, workload, threads):
+        """The metric a cell's speed is compared on: ops_per_s in workloads
+        that report a rate (they run for a fixed time, so their wall time
+        says little), as time per operation; else wall_ms. Returns (metric,
+        inverted)."""
+        if any(r["metric"] == RATE_METRIC and (r["workload"], r["threads"]) == (workload, threads)
+               for r in self.summary):
+            return RATE_METRIC, True
+        return "wall_ms", False
+
+    def time_ratio(self, backend, workload, threads):
+        """(ratio, ci_low, ci_high, median, row) of a backend's time against
+        glibc's in a cell: the wall_ms ratio, or 1/(the ops_per_s ratio);
+        None when the backend has no ok run there."""
+        metric, inverted = self.time_metric(workload, threads)
+        r = self.row(backend, workload, threads, metric)
+        if not r:
+            return None
+        if not inverted:
+            return r["ratio_vs_glibc"], r["ci_low"], r["ci_high"], r["median"], r
+        inv = lambda x: 1 / x if ok(x) and x > 0 else math.nan  # noqa: E731
+        return inv(r["ratio_vs_glibc"]), inv(r["ci_high"]), inv(r["ci_low"]), r["median"], r
+
     def label(self, workload, threads):
         return f"{workload} ×{threads}" if workload in self.threaded else workload
 
@@ -161,7 +185,8 @@ class Run:
 
     def cell_status(self, backend, workload, threads):
         """'' when the cell has ok runs, else the first failed status."""
-        if self.row(backend, workload, threads, "wall_ms"):
+        if self.row(backend, workload, threads, "wall_ms") or \
+                self.row(backend, workload, threads, RATE_METRIC):
             return ""
         f = self.failed_row(backend, workload, threads)
         if f:

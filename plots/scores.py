@@ -22,8 +22,8 @@ def main():
         sys.exit("usage: scores.py RUN_DIR")
     run = rundata.Run(sys.argv[1])
     by_name = {r["backend"]: r for r in run.scores}
-    rows = [by_name[b] for b in run.backends if b in by_name and ok(by_name[b]["score"])]
-    if not rows:
+    rows = [by_name[b] for b in run.backends if b in by_name]
+    if not any(ok(r["score"]) for r in rows):
         print("scores.py: scores.csv has no score (no glibc result?); no figure", file=sys.stderr)
         return 1
     rows.reverse()  # first backend at the top
@@ -33,6 +33,11 @@ def main():
     for y, r in enumerate(rows):
         colour = run.palette.colour[r["backend"]]
         lo, hi, s = r["ci_low"], r["ci_high"], r["score"]
+        if not ok(s):  # every cell failed: said, not dropped
+            ax.annotate(f"no score: no cell with an ok run ({int(r['cells'])}/{int(r['cells_total'])} cells)",
+                        xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9, color="#C00000")
+            continue
         if ok(lo) and ok(hi):
             ax.errorbar([s], [y], xerr=[[max(s - lo, 0)], [max(hi - s, 0)]], fmt="none",
                         ecolor=colour, elinewidth=3, capsize=6, capthick=2)
@@ -62,7 +67,7 @@ def main():
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     mplcommon.titles(fig, "Overall score (dot) with its 95% bootstrap interval (bar)", run.subtitle())
-    fig.tight_layout(rect=(0, 0, 0.74, 1 - 0.42 / height))
+    fig.tight_layout(rect=(0, 0, 0.74, 1 - 0.55 / height))
     mplcommon.save(fig, run.dir, "scores")
     return 0
 
