@@ -118,20 +118,26 @@ __attribute__((constructor)) static void ca_process_ctor(void)
     process_init();
 }
 
+/* Rewrites the owner part of the tag of every page in use. */
+static void heap_retag(ca_heap_t *heap, uintptr_t tp)
+{
+    for (ca_segment_t *seg = heap->segments; seg; seg = seg->all_next) {
+        for (uint32_t i = 0; i < seg->npages; i++) {
+            ca_page_t *p = ca_segment_page(seg, i);
+            if (p->state != CA_PAGE_INUSE) continue;
+            uintptr_t flags = atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS;
+            atomic_store_explicit(&p->tag, tp | flags, memory_order_relaxed);
+        }
+    }
+}
+
 static void heap_install(ca_heap_t *heap)
 {
     uintptr_t tp = ca_thread_tp();
     heap->tp = tp;
     heap->direct = ca_tld.direct;
     /* Every page of an adopted heap becomes ours. */
-    for (unsigned c = 1; c < CA_NCLASS; c++) {
-        for (ca_page_t *p = heap->queues[c].first; p; p = p->next)
-            atomic_store_explicit(&p->tag, tp | (atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS),
-                                  memory_order_relaxed);
-    }
-    for (ca_page_t *p = heap->full.first; p; p = p->next)
-        atomic_store_explicit(&p->tag, tp | (atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS),
-                              memory_order_relaxed);
+    heap_retag(heap, tp);
     ca_tld.heap = heap;
     for (unsigned c = 1; c <= ca_direct_class_max; c++) ca_heap_set_direct(heap, c);
 }
@@ -174,13 +180,7 @@ static void heap_abandon(ca_heap_t *heap)
     ca_heap_collect(heap, true);
     heap->direct = NULL;
     heap->tp = 0;
-    for (unsigned c = 1; c < CA_NCLASS; c++)
-        for (ca_page_t *p = heap->queues[c].first; p; p = p->next)
-            atomic_store_explicit(&p->tag, atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS,
-                                  memory_order_relaxed);
-    for (ca_page_t *p = heap->full.first; p; p = p->next)
-        atomic_store_explicit(&p->tag, atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS,
-                              memory_order_relaxed);
+    heap_retag(heap, 0);
     ca_tld.heap = NULL;
     for (unsigned d = 0; d < CA_DIRECT_COUNT; d++) ca_tld.direct[d] = &ca_page_empty;
     pthread_mutex_lock(&heaps_lock);

@@ -49,11 +49,11 @@
 #define CA_DIRECT_MAX   1024                        /* sizes served by the direct array */
 #define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 65 entries, index (size+15)/16 */
 #define CA_NCLASS       89                          /* class 0 unused; 88 = 128 KiB */
-#define CA_EXTEND_BYTES (16 * 1024)                 /* free list grows by this much */
+#define CA_EXTEND_BYTES (64 * 1024)                 /* free list grows by this much */
 
 /* Memory return policy (milliseconds, bytes). */
 #define CA_DECAY_MS          1000      /* free pages purged after this idle time */
-#define CA_HEAP_DIRTY_MAX    (4u << 20) /* a heap purges at once above this */
+#define CA_HEAP_DIRTY_MAX    (32u << 20) /* a heap purges at once above this */
 #define CA_SEG_CACHE_COUNT   8         /* empty segments kept mapped */
 #define CA_SEG_CACHE_DIRTY   (8u << 20) /* of which at most this much unpurged */
 #define CA_LARGE_CACHE_COUNT 16
@@ -61,7 +61,7 @@
 #define CA_LARGE_DECAY_MS    2000
 
 /* page->tag low bits (the rest is the owner thread's thread pointer). */
-#define CA_TAG_FULL    ((uintptr_t)1)   /* page sits in the heap's full list */
+#define CA_TAG_FULL    ((uintptr_t)1)   /* page is full: in no queue */
 #define CA_TAG_ALIGNED ((uintptr_t)2)   /* page handed out interior pointers */
 #define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED)
 
@@ -87,7 +87,7 @@ typedef struct __attribute__((aligned(64))) ca_page_s {
     uint32_t used;                /* blocks handed out (+1 while queue head) */
     uint32_t block_size;
     uint8_t *start;               /* first block */
-    struct ca_page_s *next;       /* queue / full list / segment free stack */
+    struct ca_page_s *next;       /* queue / segment free stack */
     struct ca_page_s *prev;
     uint32_t capacity;            /* blocks that fit */
     uint32_t reserved;            /* blocks already threaded on a list */
@@ -122,6 +122,7 @@ typedef struct ca_segment_s {
     struct ca_heap_s *heap;       /* owner (small/medium); NULL for large */
     ca_page_t *free_pages;
     struct ca_segment_s *next, *prev;  /* heap->avail[kind] */
+    struct ca_segment_s *all_next, *all_prev;  /* heap->segments */
     size_t map_size;              /* bytes mapped from the segment start */
     size_t large_off;             /* large: offset of the block */
     ca_page_t pages[];            /* CA_SLICES slots (1 for large) */
@@ -138,11 +139,11 @@ typedef struct {
 /* A heap: owned by one thread at a time (or abandoned, owned by none). */
 typedef struct ca_heap_s {
     ca_pageq_t queues[CA_NCLASS];      /* head = page malloc allocates from */
-    ca_pageq_t full;                   /* pages with no free block */
     ca_page_t **direct;                /* owner's TLS direct array, or NULL */
     uintptr_t tp;                      /* owner thread pointer, 0 if abandoned */
     _Atomic(ca_page_t *) notify;       /* pages that got remote frees */
     ca_segment_t *avail[2];            /* segments with free pages, per kind */
+    ca_segment_t *segments;            /* every segment the heap owns */
     size_t dirty_bytes;                /* free, unpurged page bytes */
     uint64_t now;                      /* coarse clock, refreshed on ticks */
     uint64_t dirty_since;              /* oldest unpurged free page, 0 if none */

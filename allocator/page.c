@@ -2,7 +2,9 @@
  *
  * Per size class the heap keeps a queue of pages that may have free blocks;
  * its head is the page malloc allocates from (and what the thread's direct
- * array points to). Pages with nothing left go to the heap's full list and
+ * array points to). Pages with nothing left leave the queue (they are in no
+ * list at all, marked by the FULL tag bit, so moving them costs no writes to
+ * neighbours) and
  * come back when a block is freed into them. The queue head carries a +1 bias
  * in `used`, so that it never looks empty: a block that ping-pongs on the
  * head page costs nothing extra, and a page that empties while it is not the
@@ -51,26 +53,6 @@ static void pq_remove(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
         if (q->first) q->first->used++;        /* the new head takes it */
         ca_heap_set_direct(heap, page->cls);
     }
-}
-
-static void full_append(ca_heap_t *heap, ca_page_t *page)
-{
-    ca_pageq_t *q = &heap->full;
-    page->next = NULL;
-    page->prev = q->last;
-    if (q->last) q->last->next = page;
-    else q->first = page;
-    q->last = page;
-}
-
-static void full_remove(ca_heap_t *heap, ca_page_t *page)
-{
-    ca_pageq_t *q = &heap->full;
-    if (page->prev) page->prev->next = page->next;
-    else q->first = page->next;
-    if (page->next) page->next->prev = page->prev;
-    else q->last = page->prev;
-    page->next = page->prev = NULL;
 }
 
 static void tag_set(ca_page_t *page, uintptr_t tag)
@@ -131,7 +113,7 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
 
 /* The page to allocate a block of class `cls` from, with `free` non-empty:
  * the queue head after collecting its local frees or growing it; heads with
- * nothing left move to the full list; a fresh page when the queue runs out. */
+ * nothing left leave the queue as full; a fresh page when the queue runs out. */
 ca_page_t *ca_heap_find_page(ca_heap_t *heap, unsigned cls)
 {
     ca_pageq_t *q = &heap->queues[cls];
@@ -149,7 +131,6 @@ ca_page_t *ca_heap_find_page(ca_heap_t *heap, unsigned cls)
             return page;
         }
         pq_remove(heap, q, page);
-        full_append(heap, page);
         tag_set(page, tag_get(page) | CA_TAG_FULL);
     }
     return page_fresh(heap, cls);
@@ -163,10 +144,9 @@ void ca_page_retire(ca_heap_t *heap, ca_page_t *page)
     ca_segment_page_free(heap, page);
 }
 
-/* A block was freed into a page on the full list: back into its queue. */
+/* A block was freed into a full page: back into its queue. */
 void ca_page_unfull(ca_heap_t *heap, ca_page_t *page)
 {
-    full_remove(heap, page);
     tag_set(page, tag_get(page) & ~CA_TAG_FULL);
     pq_append(heap, &heap->queues[page->cls], page);
     if (page->used == 0) ca_page_retire(heap, page);

@@ -184,6 +184,10 @@ static ca_segment_t *segment_new(ca_heap_t *heap, int kind)
     }
     seg->nfree = npages;
     avail_add(heap, seg);
+    seg->all_prev = NULL;
+    seg->all_next = heap->segments;
+    if (heap->segments) heap->segments->all_prev = seg;
+    heap->segments = seg;
     return seg;
 }
 
@@ -222,12 +226,15 @@ static void segment_release(ca_heap_t *heap, ca_segment_t *seg)
     }
     if (heap->dirty_bytes == 0) heap->dirty_since = 0;
     avail_remove(heap, seg);
+    if (seg->all_prev) seg->all_prev->all_next = seg->all_next;
+    else heap->segments = seg->all_next;
+    if (seg->all_next) seg->all_next->all_prev = seg->all_prev;
     seg->heap = NULL;
     cache_put(seg, dirty, heap->now);
 }
 
 /* Gives an empty page back to its segment. The page must not be on any list
- * (queue, full list, notify list). */
+ * (queue, notify list). */
 void ca_segment_page_free(ca_heap_t *heap, ca_page_t *page)
 {
     ca_segment_t *seg = ca_segment_of(page);
