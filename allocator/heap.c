@@ -68,6 +68,8 @@ ca_heap_t *ca_heap_list(void)
  * threads that do not exist in the child stay owned by nobody usable; their
  * memory is not reused in the child, but nothing breaks.
  * ------------------------------------------------------------------------- */
+static void heap_retag(ca_heap_t *heap, uintptr_t tp);
+
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&heaps_lock);
@@ -84,10 +86,21 @@ static void fork_parent(void)
     pthread_mutex_unlock(&heaps_lock);
 }
 
-/* The child has one thread, the one that forked and holds every lock:
- * it releases them just as the parent does. */
+/* The child has one thread, the one that forked and holds every lock: it
+ * releases them just as the parent does. First it disowns the heaps of the
+ * threads that did not come along: glibc may hand their stacks, and so their
+ * thread pointers, to the child's new threads, which must not mistake those
+ * pages for their own. The heaps are left unowned (not abandoned: their
+ * owners may have stopped half-way through an update), so their memory is
+ * not reused in the child; frees into them take the remote path. */
 static void fork_child(void)
 {
+    ca_heap_t *mine = ca_tld.heap;
+    for (ca_heap_t *h = heaps_all; h; h = h->next_all) {
+        if (h == mine || h->tp == 0) continue;
+        h->tp = 0;
+        heap_retag(h, 0);
+    }
     fork_parent();
 }
 
