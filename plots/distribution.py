@@ -42,6 +42,8 @@ def main():
         metric, inverted = run.time_metric(w, t)
         for i, b in enumerate(run.backends):
             reps = run.reps(b, w, t, metric)
+            if inverted:
+                reps = [v / 1e6 for v in reps]  # millions of ops/s
             colour = run.palette.colour[b]
             if reps:
                 values += reps
@@ -63,7 +65,7 @@ def main():
         ax.set_xticklabels(run.backends, rotation=30, ha="right")
         ax.set_xlim(-0.6, nb - 0.4)
         ax.set_title(run.label(w, t), fontsize=10)
-        ax.set_ylabel(("ops/s, higher is better" if inverted else "wall time (ms)") +
+        ax.set_ylabel(("million ops/s, higher is better" if inverted else "wall time (ms)") +
                       (", log scale" if ax.get_yscale() == "log" else ""))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)

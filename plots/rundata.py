@@ -128,7 +128,8 @@ class Run:
             if (r["workload"], r["threads"]) == (workload, threads) and r["metric"] != "run":
                 if r["metric"] not in seen:
                     seen.append(r["metric"])
-        return sorted(seen, key=lambda m: (m != "wall_ms", seen.index(m)))
+        natural = lambda m: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", m)]  # noqa: E731
+        return sorted(seen, key=lambda m: (m != "wall_ms", natural(m)))
 
     def time_metric(self, workload, threads):
         """The metric a cell's speed is compared on: ops_per_s in workloads

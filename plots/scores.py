@@ -48,6 +48,8 @@ def main():
         highs.append(s)
         cells = f"{int(r['cells'])}/{int(r['cells_total'])} cells"
         interval = f" [{fmt(lo)}–{fmt(hi)}]" if ok(lo) and ok(hi) and lo != hi else ""
+        if not (ok(lo) and ok(hi)):
+            interval = " (no interval: a cell has one repetition)"
         ax.annotate(f"{fmt(s)}{interval}, {cells}", xy=(1.0, y), xycoords=("axes fraction", "data"),
                     xytext=(6, 0), textcoords="offset points", va="center", fontsize=9)
     ax.axvline(1, color="#000000", linestyle="--", linewidth=0.8)
@@ -62,8 +64,10 @@ def main():
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r["backend"] for r in rows])
     ax.set_ylim(-0.6, len(rows) - 0.4)
-    ax.set_xlabel("score: median wall time ÷ glibc's, geometric mean over cells\n"
-                  "(log scale; below 1 = faster than glibc)")
+    rate = any(";1/" in r.get("metric", "") for r in rows)
+    ax.set_xlabel("score: median wall time ÷ glibc's, geometric mean over cells\n" +
+                  ("(time per operation in workloads reporting ops/s; " if rate else "(") +
+                  "log scale; below 1 = faster than glibc)")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     mplcommon.titles(fig, "Overall score (dot) with its 95% bootstrap interval (bar)", run.subtitle())
