@@ -105,6 +105,8 @@ class Report:
             if not r:
                 continue
             interval = f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}" if ok(r["ci_low"]) else "–"
+            if b == "glibc":
+                interval = "(the reference)"
             rows.append((b, fmt(r["score"]), interval,
                          f"{int(r['cells'])} of {int(r['cells_total'])}",
                          r.get("not_counted") or ""))
@@ -112,7 +114,8 @@ class Report:
             self.w("No scores: scores.csv is missing or the run has no glibc result to compare with.", "")
             return
         self.w("Each backend's geometric mean, over every workload × threads cell, of its median "
-               "wall time divided by glibc's (`scores.csv`): below 1 is faster than glibc on a "
+               "wall time divided by glibc's (in workloads that report ops/s: its time per "
+               "operation divided by glibc's) (`scores.csv`): below 1 is faster than glibc on a "
                "typical workload of this run; the interval is a 95% bootstrap interval. A score over "
                "fewer cells than the others (a backend that failed somewhere) is not comparable.", "")
         self.w(table(["backend", "score", "95% interval", "cells counted", "not counted"], rows), "")
@@ -280,9 +283,17 @@ class Report:
             return
         self.w(f"{len(failed)} run(s) did not end `ok`; they carry no timing and are left out "
                "of medians, ratios and scores (a cell none of whose runs ended ok has no ratio).", "")
-        rows = [(r["backend"], r["workload"], r["threads"], r["rep"], f"**{r['status']}**",
-                 r.get("detail") or "") for r in failed]
-        self.w(table(["backend", "workload", "threads", "rep", "status", "detail"], rows), "")
+        # one line per backend x cell x status, naming its repetitions
+        groups = {}
+        for r in failed:
+            key = (r["backend"], r["workload"], r["threads"], r["status"])
+            g = groups.setdefault(key, {"reps": [], "details": []})
+            g["reps"].append(r["rep"])
+            if r.get("detail") and r["detail"] not in g["details"]:
+                g["details"].append(r["detail"])
+        rows = [(b, w, t, f"**{st}**", ",".join(g["reps"]), "; ".join(g["details"]))
+                for (b, w, t, st), g in groups.items()]
+        self.w(table(["backend", "workload", "threads", "status", "reps", "detail"], rows), "")
 
     def how_to_read(self):
         self.w("## How to read this", "",
