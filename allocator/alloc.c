@@ -16,7 +16,16 @@ void *ca_malloc_generic(size_t size)
 {
     ca_heap_t *heap = ca_tld.heap;
     if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
-        ca_page_t *page = heap->queues[ca_size_class(size)].first;
+        unsigned cls = ca_size_class(size);
+        if (size > CA_SMALL_MAX) {
+            ca_block_t *b = heap->mcache[cls];
+            if (b != NULL) {
+                heap->mcache[cls] = b->next;
+                heap->mcount[cls]--;
+                return b;
+            }
+        }
+        ca_page_t *page = heap->queues[cls].first;
         if (page != NULL) {
             ca_block_t *b = page->free;
             if (b != NULL) {
@@ -91,7 +100,9 @@ static bool fresh_zero(void *p)
 {
     ca_segment_t *seg = ca_segment_of(p);
     if ((void *)seg == p) return true;              /* huge aligned: fresh mmap */
-    if (seg->kind == CA_SEG_LARGE) return seg->large_zero;
+    /* A fresh mapping reads as zero; below 1 MiB it is touched anyway (the
+     * caller is about to use it), above that left to fault in lazily. */
+    if (seg->kind == CA_SEG_LARGE) return seg->large_zero && seg->map_size > ((size_t)1 << 20);
     return ca_page_of(p)->free_is_zero;
 }
 
@@ -102,7 +113,21 @@ void *ca_do_calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = ca_malloc_internal(total);
+    void *p;
+    if (total > CA_SMALL_MAX && total <= CA_MEDIUM_MAX) {
+        /* the medium block cache holds dirty blocks: take those knowingly */
+        ca_heap_t *heap = ca_tld.heap;
+        unsigned cls = ca_size_class(total);
+        ca_block_t *b = heap ? heap->mcache[cls] : NULL;
+        if (b != NULL) {
+            heap->mcache[cls] = b->next;
+            heap->mcount[cls]--;
+            return memset(b, 0, total);
+        }
+        p = ca_malloc_slow(total);
+    } else {
+        p = ca_malloc_internal(total);
+    }
     if (p == NULL) return NULL;
     /* The free_is_zero flag describes the list the block was just popped
      * from; nothing ran in between that could change it. */

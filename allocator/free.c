@@ -61,6 +61,32 @@ static void free_remote(ca_page_t *page, void *p)
 void ca_free_slow(ca_page_t *page, void *p)
 {
     uintptr_t tag = atomic_load_explicit(&page->tag, memory_order_relaxed);
+    if (likely((tag & ~CA_TAG_FLAGS) == ca_thread_tp())) {
+        /* Our own page: full, holding interior pointers, or medium. */
+        ca_heap_t *heap = ca_tld.heap;
+        if (tag & CA_TAG_ALIGNED) p = ca_block_start(page, p);
+        ca_block_t *b = (ca_block_t *)p;
+        if (tag & CA_TAG_MEDIUM) {
+            /* Medium pages hold few blocks, so they would flip between full
+             * and not on almost every call; a short per-class stack of freed
+             * blocks (about CA_MCACHE_BYTES) serves the next malloc of the
+             * class without touching the page. The blocks still count as
+             * used by their page. */
+            unsigned cls = page->cls;
+            unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(page->block_size));
+            if (heap->mcount[cls] < cap) {
+                b->next = heap->mcache[cls];
+                heap->mcache[cls] = b;
+                heap->mcount[cls]++;
+                return;
+            }
+        }
+        int saved = errno;
+        ca_page_free_local(heap, page, b);
+        ca_heap_tick(heap);
+        errno = saved;
+        return;
+    }
     ca_segment_t *seg = ca_segment_of(p);
     if (seg->kind == CA_SEG_LARGE) {
         if (p != (uint8_t *)seg + seg->large_off) invalid_free(p);
@@ -70,24 +96,7 @@ void ca_free_slow(ca_page_t *page, void *p)
         return;
     }
     if (page->state != CA_PAGE_INUSE) invalid_free(p);
-    if ((tag & ~CA_TAG_FLAGS) != ca_thread_tp() || tag == 0) {
-        free_remote(page, p);
-        return;
-    }
-    /* Our own page, full or holding interior pointers. */
-    ca_heap_t *heap = ca_tld.heap;
-    int saved = errno;
-    if (tag & CA_TAG_ALIGNED) p = ca_block_start(page, p);
-    ca_block_t *b = (ca_block_t *)p;
-    b->next = page->local_free;
-    page->local_free = b;
-    page->used--;
-    if (tag & CA_TAG_FULL)
-        ca_page_unfull(heap, page);
-    else if (page->used == 0)
-        ca_page_retire(heap, page);
-    ca_heap_tick(heap);
-    errno = saved;
+    free_remote(page, p);
 }
 
 /* p is NULL or a multiple of the segment size (only blocks aligned to 4 MiB

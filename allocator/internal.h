@@ -63,7 +63,9 @@
 /* page->tag low bits (the rest is the owner thread's thread pointer). */
 #define CA_TAG_FULL    ((uintptr_t)1)   /* page is full: in no queue */
 #define CA_TAG_ALIGNED ((uintptr_t)2)   /* page handed out interior pointers */
-#define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED)
+#define CA_TAG_MEDIUM  ((uintptr_t)4)   /* medium page: local frees go to the block cache */
+#define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED | CA_TAG_MEDIUM)
+#define CA_MCACHE_BYTES (256 * 1024)    /* per medium class, blocks cached in the heap */
 
 enum { CA_SEG_SMALL = 0, CA_SEG_MEDIUM = 1, CA_SEG_LARGE = 2 };
 enum { CA_PAGE_FREE_CLEAN = 0, CA_PAGE_FREE_DIRTY = 1, CA_PAGE_INUSE = 2 };
@@ -139,6 +141,8 @@ typedef struct {
 /* A heap: owned by one thread at a time (or abandoned, owned by none). */
 typedef struct ca_heap_s {
     ca_pageq_t queues[CA_NCLASS];      /* head = page malloc allocates from */
+    ca_block_t *mcache[CA_NCLASS];     /* medium classes: recently freed blocks */
+    uint16_t mcount[CA_NCLASS];
     ca_page_t **direct;                /* owner's TLS direct array, or NULL */
     uintptr_t tp;                      /* owner thread pointer, 0 if abandoned */
     _Atomic(ca_page_t *) notify;       /* pages that got remote frees */
@@ -267,6 +271,8 @@ ca_hidden void ca_page_retire(ca_heap_t *heap, ca_page_t *page);
 ca_hidden void ca_heap_collect(ca_heap_t *heap, bool release_heads);
 ca_hidden void ca_heap_set_direct(ca_heap_t *heap, unsigned cls);
 ca_hidden void ca_page_set_aligned(ca_page_t *page);
+ca_hidden void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
+ca_hidden void ca_heap_flush_mcache(ca_heap_t *heap);
 ca_hidden extern uint8_t ca_direct_class_max;
 
 /* alloc.c */

@@ -104,7 +104,7 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     atomic_store_explicit(&page->thread_free, 0, memory_order_relaxed);
     atomic_store_explicit(&page->has_aligned, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_relaxed);
-    tag_set(page, heap->tp);
+    tag_set(page, heap->tp | (bsize > CA_SMALL_MAX ? CA_TAG_MEDIUM : 0));
     heap->st_pages_init++;
     page_extend(page);
     pq_append(heap, &heap->queues[cls], page);
@@ -187,12 +187,40 @@ void ca_heap_drain_notify(ca_heap_t *heap)
     }
 }
 
+/* The owner frees block b (a block start) of its page. */
+void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
+{
+    b->next = page->local_free;
+    page->local_free = b;
+    page->used--;
+    if (tag_get(page) & CA_TAG_FULL)
+        ca_page_unfull(heap, page);
+    else if (page->used == 0)
+        ca_page_retire(heap, page);
+}
+
+/* Gives the blocks of the medium block cache back to their pages. */
+void ca_heap_flush_mcache(ca_heap_t *heap)
+{
+    for (unsigned c = 1; c < CA_NCLASS; c++) {
+        ca_block_t *b = heap->mcache[c];
+        heap->mcache[c] = NULL;
+        heap->mcount[c] = 0;
+        while (b) {
+            ca_block_t *next = b->next;
+            ca_page_free_local(heap, ca_page_of(b), b);
+            b = next;
+        }
+    }
+}
+
 /* Drains remote frees and, with release_heads, also gives back queue heads
  * that hold nothing but the bias (thread exit, malloc_trim). */
 void ca_heap_collect(ca_heap_t *heap, bool release_heads)
 {
     ca_heap_drain_notify(heap);
     if (!release_heads) return;
+    ca_heap_flush_mcache(heap);
     for (unsigned c = 1; c < CA_NCLASS; c++) {
         ca_pageq_t *q = &heap->queues[c];
         ca_page_t *page;
