@@ -135,7 +135,7 @@ void ar_heap_init(void)
 
 /* First fit: the first block in the list that is large enough, however much
  * larger (poor fit). Blocks too small for the request are walked past every
- * time; with mixed sizes that walk averages ~13 blocks, a small cost next to
+ * time; with mixed sizes that walk averages ~7 blocks, a small cost next to
  * the mmap of every request above the last bin. Caller holds the bin's lock. */
 static void *take_fit(struct bin *bin, size_t need)
 {
