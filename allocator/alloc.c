@@ -17,7 +17,7 @@ void *ca_malloc_generic(size_t size)
     ca_heap_t *heap = ca_tld.heap;
     if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
         unsigned cls = ca_size_class(size);
-        if (size > CA_SMALL_MAX) {
+        if (size > CA_MCACHE_MIN) {
             ca_block_t *b = heap->mcache[cls];
             if (b != NULL) {
                 heap->mcache[cls] = b->next;
@@ -95,7 +95,10 @@ size_t ca_usable_size(const void *p)
  * calloc
  * ------------------------------------------------------------------------- */
 
-/* Whether a block just allocated is known to be zero past its first word. */
+/* Whether a block just allocated is known to be zero past its first word.
+ * Only medium pages keep free_is_zero exact (their local frees never take the
+ * fast path, which pushes onto `free` without clearing it); small blocks are
+ * simply cleared. */
 static bool fresh_zero(void *p)
 {
     ca_segment_t *seg = ca_segment_of(p);
@@ -103,7 +106,8 @@ static bool fresh_zero(void *p)
     /* A fresh mapping reads as zero; below 1 MiB it is touched anyway (the
      * caller is about to use it), above that left to fault in lazily. */
     if (seg->kind == CA_SEG_LARGE) return seg->large_zero && seg->map_size > ((size_t)1 << 20);
-    return ca_page_of(p)->free_is_zero;
+    ca_page_t *page = ca_page_of(p);
+    return page->block_size > CA_MCACHE_MIN && page->free_is_zero;
 }
 
 void *ca_do_calloc(size_t n, size_t size)
@@ -114,7 +118,7 @@ void *ca_do_calloc(size_t n, size_t size)
         return NULL;
     }
     void *p;
-    if (total > CA_SMALL_MAX && total <= CA_MEDIUM_MAX) {
+    if (total > CA_MCACHE_MIN && total <= CA_MEDIUM_MAX) {
         /* the medium block cache holds dirty blocks: take those knowingly */
         ca_heap_t *heap = ca_tld.heap;
         unsigned cls = ca_size_class(total);

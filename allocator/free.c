@@ -58,35 +58,18 @@ static void free_remote(ca_page_t *page, void *p)
     if (self) self->st_remote_frees++;
 }
 
-void ca_free_slow(ca_page_t *page, void *p)
+/* A local free that needs the page itself (full page, cache full, small
+ * page with interior pointers): may retire the page, hence may purge. */
+__attribute__((noinline)) static void free_local_page(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
 {
-    uintptr_t tag = atomic_load_explicit(&page->tag, memory_order_relaxed);
-    if (likely((tag & ~CA_TAG_FLAGS) == ca_thread_tp())) {
-        /* Our own page: full, holding interior pointers, or medium. */
-        ca_heap_t *heap = ca_tld.heap;
-        if (tag & CA_TAG_ALIGNED) p = ca_block_start(page, p);
-        ca_block_t *b = (ca_block_t *)p;
-        if (tag & CA_TAG_MEDIUM) {
-            /* Medium pages hold few blocks, so they would flip between full
-             * and not on almost every call; a short per-class stack of freed
-             * blocks (about CA_MCACHE_BYTES) serves the next malloc of the
-             * class without touching the page. The blocks still count as
-             * used by their page. */
-            unsigned cls = page->cls;
-            unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(page->block_size));
-            if (heap->mcount[cls] < cap) {
-                b->next = heap->mcache[cls];
-                heap->mcache[cls] = b;
-                heap->mcount[cls]++;
-                return;
-            }
-        }
-        int saved = errno;
-        ca_page_free_local(heap, page, b);
-        ca_heap_tick(heap);
-        errno = saved;
-        return;
-    }
+    int saved = errno;
+    ca_page_free_local(heap, page, b);
+    ca_heap_tick(heap);
+    errno = saved;
+}
+
+__attribute__((noinline)) static void free_not_local(ca_page_t *page, void *p)
+{
     ca_segment_t *seg = ca_segment_of(p);
     if (seg->kind == CA_SEG_LARGE) {
         if (p != (uint8_t *)seg + seg->large_off) invalid_free(p);
@@ -97,6 +80,37 @@ void ca_free_slow(ca_page_t *page, void *p)
     }
     if (page->state != CA_PAGE_INUSE) invalid_free(p);
     free_remote(page, p);
+}
+
+/* Shaped so that the common case, a block pushed on the heap's block cache,
+ * is a leaf with no stack frame; everything else is a tail call. */
+void ca_free_slow(ca_page_t *page, void *p)
+{
+    uintptr_t tag = atomic_load_explicit(&page->tag, memory_order_relaxed);
+    if (unlikely((tag & ~CA_TAG_FLAGS) != ca_thread_tp())) {
+        free_not_local(page, p);
+        return;
+    }
+    /* Our own page: full, holding interior pointers, or cached class. */
+    ca_heap_t *heap = ca_tld.heap;
+    if (tag & CA_TAG_ALIGNED) p = ca_block_start(page, p);
+    ca_block_t *b = (ca_block_t *)p;
+    if (tag & CA_TAG_MEDIUM) {
+        /* Pages of these classes hold few blocks, so with random frees they
+         * would flip between full and not on almost every call; a short
+         * per-class stack of freed blocks (about CA_MCACHE_BYTES) serves the
+         * next malloc of the class without touching the page. The blocks
+         * still count as used by their page. */
+        unsigned cls = page->cls;
+        unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(page->block_size));
+        if (likely(heap->mcount[cls] < cap)) {
+            b->next = heap->mcache[cls];
+            heap->mcache[cls] = b;
+            heap->mcount[cls]++;
+            return;
+        }
+    }
+    free_local_page(heap, page, b);
 }
 
 /* p is NULL or a multiple of the segment size (only blocks aligned to 4 MiB

@@ -152,7 +152,7 @@ static void heap_install(ca_heap_t *heap)
     /* Every page of an adopted heap becomes ours. */
     heap_retag(heap, tp);
     ca_tld.heap = heap;
-    for (unsigned c = 1; c <= ca_direct_class_max; c++) ca_heap_set_direct(heap, c);
+    for (unsigned c = 1; c <= CA_DIRECT_CLASS_MAX; c++) ca_heap_set_direct(heap, c);
 }
 
 ca_heap_t *ca_heap_thread_init(void)

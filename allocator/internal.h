@@ -46,8 +46,9 @@
 #define CA_MEDIUM_PAGE  (8 * CA_SLICE_SIZE)         /* medium pages: 512 KiB */
 #define CA_SMALL_MAX    (8 * 1024)                  /* blocks <= 8 KiB: small page */
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
-#define CA_DIRECT_MAX   1024                        /* sizes served by the direct array */
-#define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 65 entries, index (size+15)/16 */
+#define CA_DIRECT_MAX   4096                        /* sizes served by the direct array */
+#define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 257 entries, index (size+15)/16 */
+#define CA_DIRECT_CLASS_MAX ca_size_class(CA_DIRECT_MAX)
 #define CA_NCLASS       89                          /* class 0 unused; 88 = 128 KiB */
 #define CA_EXTEND_BYTES (64 * 1024)                 /* free list grows by this much */
 
@@ -65,7 +66,8 @@
 #define CA_TAG_ALIGNED ((uintptr_t)2)   /* page handed out interior pointers */
 #define CA_TAG_MEDIUM  ((uintptr_t)4)   /* medium page: local frees go to the block cache */
 #define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED | CA_TAG_MEDIUM)
-#define CA_MCACHE_BYTES (256 * 1024)    /* per medium class, blocks cached in the heap */
+#define CA_MCACHE_BYTES (256 * 1024)    /* per cached class, blocks cached in the heap */
+#define CA_MCACHE_MIN   1024            /* classes above this use the block cache */
 
 enum { CA_SEG_SMALL = 0, CA_SEG_MEDIUM = 1, CA_SEG_LARGE = 2 };
 enum { CA_PAGE_FREE_CLEAN = 0, CA_PAGE_FREE_DIRTY = 1, CA_PAGE_INUSE = 2 };
@@ -83,22 +85,22 @@ struct ca_heap_s;
  * owner touches on every malloc/free; the second what other threads touch, so
  * that remote frees do not keep stealing the owner's line. */
 typedef struct __attribute__((aligned(64))) ca_page_s {
-    ca_block_t *free;             /* malloc pops only from here */
-    ca_block_t *local_free;       /* the owner's frees */
+    ca_block_t *free;             /* malloc pops here; the owner's fast frees push here */
+    ca_block_t *local_free;       /* collected remote frees, the owner's slow-path frees */
     _Atomic(uintptr_t) tag;       /* owner thread pointer | CA_TAG_* ; 0 when unowned */
     uint32_t used;                /* blocks handed out (+1 while queue head) */
     uint32_t block_size;
     uint8_t *start;               /* first block */
     struct ca_page_s *next;       /* queue / segment free stack */
     struct ca_page_s *prev;
-    uint32_t capacity;            /* blocks that fit */
-    uint32_t reserved;            /* blocks already threaded on a list */
     uint8_t cls;
     uint8_t state;                /* CA_PAGE_* */
-    uint8_t free_is_zero;         /* blocks on `free` are zero past the link */
+    uint8_t free_is_zero;         /* medium pages: blocks on `free` are zero past the link */
     uint8_t tail_zero;            /* blocks past `reserved` are zero */
     uint32_t area;                /* bytes of the page's memory */
-    /* --- second cache line: shared with other threads --- */
+    /* --- second cache line: slow-path fields and what other threads touch --- */
+    uint32_t capacity;            /* blocks that fit */
+    uint32_t reserved;            /* blocks already threaded on a list */
     _Atomic(uintptr_t) thread_free;    /* remote frees (atomic push) */
     struct ca_page_s *notify_next;     /* link in heap->notify */
     struct ca_heap_s *_Atomic heap;    /* owner heap while in use */
@@ -106,6 +108,7 @@ typedef struct __attribute__((aligned(64))) ca_page_s {
     uint64_t retire_time;              /* when it became free (ms) */
 } ca_page_t;
 _Static_assert(sizeof(ca_page_t) == 128, "page descriptors are 128 bytes");
+_Static_assert(offsetof(ca_page_t, area) < 64, "free's fields share the first line");
 
 /* A segment: CA_SEG_SIZE-aligned; its header holds the page descriptors, one
  * slot per 64 KiB slice. A small page is one slice (slot i); a medium page is
@@ -273,7 +276,6 @@ ca_hidden void ca_heap_set_direct(ca_heap_t *heap, unsigned cls);
 ca_hidden void ca_page_set_aligned(ca_page_t *page);
 ca_hidden void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
 ca_hidden void ca_heap_flush_mcache(ca_heap_t *heap);
-ca_hidden extern uint8_t ca_direct_class_max;
 
 /* alloc.c */
 ca_hidden void *ca_malloc_generic(size_t size);
@@ -380,8 +382,10 @@ generic:
 
 /* free: the page comes from the address (segment mask + slot mask); it is
  * ours to touch without atomics when its tag is exactly our thread pointer
- * (a full page, one with interior pointers, and every other thread's page
- * fail that one compare). `used` never reaches 0 on a queue head (it carries
+ * (a full page, one with interior pointers, a medium page, and every other
+ * thread's page fail that one compare). The block goes straight back on the
+ * list malloc pops from, so the next malloc of the class reuses the block
+ * just freed, still in cache (LIFO, as a thread cache would). `used` never reaches 0 on a queue head (it carries
  * a +1 bias), so a single block ping-ponging never leaves this path. */
 ca_inline void ca_free_fast(void *p)
 {
@@ -396,9 +400,9 @@ ca_inline void ca_free_fast(void *p)
                  "movq %%fs:0, %%rcx\n\t"
                  "cmpq %%rcx, %c[pages]+16(%%rdx,%%rax)\n\t" /* page->tag == tp ? */
                  "jne %l[slow]\n\t"
-                 "movq %c[pages]+8(%%rdx,%%rax), %%rcx\n\t"
-                 "movq %%rcx, (%[p])\n\t"                    /* b->next = local_free */
-                 "movq %[p], %c[pages]+8(%%rdx,%%rax)\n\t"   /* local_free = b */
+                 "movq %c[pages](%%rdx,%%rax), %%rcx\n\t"
+                 "movq %%rcx, (%[p])\n\t"                    /* b->next = page->free */
+                 "movq %[p], %c[pages](%%rdx,%%rax)\n\t"     /* page->free = b */
                  "subl $1, %c[pages]+24(%%rdx,%%rax)\n\t"    /* --used */
                  "je %l[emptied]\n\t"
                  :
@@ -425,8 +429,8 @@ emptied:
                                     (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & ((ca_segment_t *)seg)->slot_mask));
     if (likely(ca_tag_peek(page) == ca_thread_tp())) {
         ca_block_t *b = (ca_block_t *)p;
-        b->next = page->local_free;
-        page->local_free = b;
+        b->next = page->free;
+        page->free = b;
         if (unlikely(--page->used == 0)) ca_page_emptied(page);
         return;
     }

@@ -11,14 +11,13 @@
  * head is retired at once (given back to its segment). */
 #include "internal.h"
 
-uint8_t ca_direct_class_max = 32;   /* ca_size_class(CA_DIRECT_MAX) */
 
 /* ---------------------------------------------------------------------------
  * Queues
  * ------------------------------------------------------------------------- */
 void ca_heap_set_direct(ca_heap_t *heap, unsigned cls)
 {
-    if (heap->direct == NULL || cls > ca_direct_class_max) return;
+    if (heap->direct == NULL || cls > CA_DIRECT_CLASS_MAX) return;
     ca_page_t *page = heap->queues[cls].first;
     if (page == NULL) page = &ca_page_empty;
     size_t lo = cls == 1 ? 0 : ca_class_size(cls - 1) / 16 + 1;
@@ -104,7 +103,7 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     atomic_store_explicit(&page->thread_free, 0, memory_order_relaxed);
     atomic_store_explicit(&page->has_aligned, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_relaxed);
-    tag_set(page, heap->tp | (bsize > CA_SMALL_MAX ? CA_TAG_MEDIUM : 0));
+    tag_set(page, heap->tp | (bsize > CA_MCACHE_MIN ? CA_TAG_MEDIUM : 0));
     heap->st_pages_init++;
     page_extend(page);
     pq_append(heap, &heap->queues[cls], page);
