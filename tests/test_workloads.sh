@@ -30,7 +30,7 @@ TINY=(
     random_churn:duration_ms=30
     realloc_growth:max_size=16384:doublings=2
     large:steps=8:live=3:max_size=4194304
-    fragmentation:total_mib=8
+    fragmentation:total_mib=24
     size_sweep:pairs=1000
     prog_python:records=2000
     prog_sqlite:rows=2000
@@ -94,9 +94,11 @@ test_metrics() {
 test_timeline() {
     local T="$TMP/ok/timeline.csv"
     [ "$(head -1 "$T")" = "backend,workload,threads,rep,t_ms,rss_kib" ] && pass timeline_header_exact || fail timeline_header_exact "$(head -1 "$T" 2>&1)"
-    local w; w=$(tiny_of fragmentation)
+    # random_churn runs a fixed 30 ms: samples at 10 and 20 ms at least.
+    local w; w=$(tiny_of random_churn)
     local n; n=$(awk -F, -v w="$w" '$1=="glibc" && $2==w && $4==1 && $6>0' "$T" | wc -l)
-    [ "$n" -ge 3 ] && pass timeline_samples_a_run_every_10ms || fail timeline_samples_a_run_every_10ms "$n rows for $w"
+    [ "$n" -ge 2 ] && pass timeline_samples_a_run_every_10ms || fail timeline_samples_a_run_every_10ms "$n rows for $w"
+    w=$(tiny_of fragmentation)
     awk -F, -v w="$w" '$2==w {print $6}' "$T" | sort -n | tail -1 | awk '{exit !($1 > 8192)}' &&
         pass timeline_sees_fragmentation_memory || fail timeline_sees_fragmentation_memory "max rss below 8 MiB"
     awk -F, 'NR>1 { k=$1","$2","$3","$4; if (k in last && $5 < last[k]) bad=1; last[k]=$5 } END {exit bad}' "$T" &&
@@ -157,12 +159,13 @@ test_corruption() {
     done
     # cache_thrash keeps each block only between its malloc and free, with no
     # allocator call in between; an allocator that hands overlapping memory
-    # to two threads is caught only when both threads run at once.
+    # to two threads is caught when both threads write at once (the shim
+    # pairs their mallocs; on a machine with one free core they may not).
     BENCH_CORRUPT_MODE=overlap "$BENCH" run --quick --reps 1 --backends "$shim" --threads 2 \
-        --workloads cache_thrash:objects=20000:writes=1000 --out "$TMP/bad2" >/dev/null 2>&1
-    st=$(status_of "$TMP/bad2/results.csv" corrupting cache_thrash:objects=20000:writes=1000)
+        --workloads cache_thrash:objects=5000:writes=5000 --out "$TMP/bad2" >/dev/null 2>&1
+    st=$(status_of "$TMP/bad2/results.csv" corrupting cache_thrash:objects=5000:writes=5000)
     if [ "$st" = corrupt ]; then pass cache_thrash_content_check_catches_overlap
-    elif [ "$st" = ok ]; then skip cache_thrash_content_check_catches_overlap "the two threads never ran at once"
+    elif [ "$st" = ok ]; then skip cache_thrash_content_check_catches_overlap "the two threads never wrote at once ($(rows "$TMP/bad2/results.csv" corrupting cache_thrash:objects=5000:writes=5000 wall_ms | cut -d, -f3,6,9))"
     else fail cache_thrash_content_check_catches_overlap "status '$st'"; fi
 }
 

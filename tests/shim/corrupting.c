@@ -9,14 +9,19 @@
  *     flips the first byte of the block it returns;
  *   mode "overlap": mallocs of up to 64 bytes return overlapping pieces of
  *     one static arena (free ignores them), as an allocator that hands one
- *     piece of memory to two owners would.
+ *     piece of memory to two owners would; two threads' mallocs are paired
+ *     (the first spins up to 50 ms for the second), so both owners use the
+ *     overlapping pieces at the same time.
  * Set the mode with BENCH_CORRUPT_MODE. Never built into anything else. */
 #include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern void *__libc_malloc(size_t);
 extern void __libc_free(void *);
@@ -30,6 +35,8 @@ static _Atomic unsigned long calls;
 static _Atomic int active;
 static int overlap;
 static _Alignas(64) unsigned char arena[4096];
+static int waiting;       /* a thread waits for its partner */
+static unsigned long pairs;
 
 __attribute__((constructor)) static void setup(void)
 {
@@ -60,8 +67,45 @@ void *malloc(size_t n)
     unsigned long k = atomic_fetch_add(&calls, 1);
     if (!active)
         return __libc_malloc(n);
-    if (overlap)
-        return n <= 64 ? arena + 64 + (k % 8) : __libc_malloc(n);
+    if (overlap) {
+        if (n > 64)
+            return __libc_malloc(n);
+        /* Pair this malloc with one from another thread: the pair gets two
+         * pieces one byte apart and leaves malloc together (a spinning
+         * rendezvous, so neither is still asleep when the other writes). */
+        pthread_mutex_lock(&lock);
+        unsigned long pair = pairs;
+        unsigned char *p = arena + 64 + (pair % 8) * 128;
+        if (waiting) {
+            waiting = 0;
+            pairs++;
+            pthread_mutex_unlock(&lock);
+            p += 1;
+        } else {
+            waiting = 1;
+            pthread_mutex_unlock(&lock);
+            struct timespec t0, t;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            for (;;) {
+                pthread_mutex_lock(&lock);
+                bool paired = pairs != pair;
+                if (!paired) {
+                    clock_gettime(CLOCK_MONOTONIC, &t);
+                    if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 50000000L) {
+                        waiting = 0; /* no partner came: go on alone */
+                        pairs++;
+                        paired = true;
+                    }
+                }
+                pthread_mutex_unlock(&lock);
+                if (paired)
+                    break;
+                sched_yield();
+            }
+        }
+        (void)k;
+        return p;
+    }
     unsigned char *p = __libc_malloc(n);
     pthread_mutex_lock(&lock);
     if (last)
