@@ -169,8 +169,21 @@ class Report:
                 if b in self.run.backends:
                     parts.append(f"`{b}` has no result ({status or 'no glibc result'})")
                 continue
-            parts.append(f"`{b}` {self.compare(fig['ratio'], r)}")
+            if b == "article":  # the rebuilt design: does it reproduce the article?
+                parts.append(f"`{b}` {self.compare(fig['ratio'], r)}")
+            else:  # the project's allocator: where does it stand against both?
+                parts.append(f"`{b}` {self.standing(fig['ratio'], r)}")
         return "; ".join(parts) if parts else "neither backend in this run"
+
+    @staticmethod
+    def standing(article_ratio, r):
+        m, lo, hi = r["ratio_vs_glibc"], r["ci_low"], r["ci_high"]
+        than_article = "better" if m < article_ratio else "worse"
+        if ok(lo) and ok(hi) and lo <= 1 <= hi:
+            where = f"on par with glibc ({m:.2f}; its interval holds 1)"
+        else:
+            where = f"{'faster' if m < 1 else 'slower'} than glibc ({m:.2f})"
+        return f"is {where}: a {than_article} ratio than the article's allocator had ({article_ratio:g})"
 
     @staticmethod
     def compare(article_ratio, r):

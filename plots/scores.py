@@ -66,8 +66,8 @@ def main():
     ax.set_ylim(-0.6, len(rows) - 0.4)
     rate = any(";1/" in r.get("metric", "") for r in rows)
     ax.set_xlabel("score: median wall time ÷ glibc's, geometric mean over cells\n" +
-                  ("(time per operation in workloads reporting ops/s; " if rate else "(") +
-                  "log scale; below 1 = faster than glibc)")
+                  ("(time per operation where a workload reports ops/s)\n" if rate else "") +
+                  "log scale; below 1 = faster than glibc")
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     mplcommon.titles(fig, "Overall score (dot) with its 95% bootstrap interval (bar)", run.subtitle())
