@@ -87,6 +87,7 @@ size_t ca_usable_size(const void *p)
     }
     if (seg->kind == CA_SEG_LARGE) return seg->map_size - (size_t)((const uint8_t *)p - (uint8_t *)seg);
     ca_page_t *page = ca_page_of(p);
+    if (!atomic_load_explicit(&page->has_aligned, memory_order_relaxed)) return page->block_size;
     const uint8_t *block = (const uint8_t *)ca_block_start(page, p);
     return page->block_size - (size_t)((const uint8_t *)p - block);
 }

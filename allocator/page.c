@@ -69,14 +69,18 @@ static uintptr_t tag_get(const ca_page_t *page)
  * ------------------------------------------------------------------------- */
 
 /* Threads the next run of never-used blocks onto the (empty) free list. A
- * page grows CA_EXTEND_BYTES at a time so that memory that is never asked for
- * is never touched. */
+ * page grows by one OS page first, then doubles, up to CA_EXTEND_BYTES at a
+ * time: memory that is never asked for is never touched (a class used for
+ * three blocks costs 4 KiB, not a whole page), and a busy class still takes
+ * the slow path only a few times per page. */
 static void page_extend(ca_page_t *page)
 {
     ca_assert(page->free == NULL && page->reserved < page->capacity);
     uint32_t bsize = page->block_size;
     uint32_t n = page->capacity - page->reserved;
-    uint32_t max = CA_EXTEND_BYTES / bsize;
+    uint32_t bytes = page->reserved ? page->reserved * bsize : 4096;
+    if (bytes > CA_EXTEND_BYTES) bytes = CA_EXTEND_BYTES;
+    uint32_t max = bytes / bsize;
     if (max == 0) max = 1;
     if (n > max) n = max;
     uint8_t *first = page->start + (size_t)page->reserved * bsize;
