@@ -22,6 +22,7 @@ void *ca_malloc_generic(size_t size)
             if (b != NULL) {
                 heap->mcache[cls] = b->next;
                 heap->mcount[cls]--;
+                heap->mcache_bytes -= ca_class_size(cls);
                 return b;
             }
         }
@@ -127,6 +128,7 @@ void *ca_do_calloc(size_t n, size_t size)
         if (b != NULL) {
             heap->mcache[cls] = b->next;
             heap->mcount[cls]--;
+            heap->mcache_bytes -= ca_class_size(cls);
             return memset(b, 0, total);
         }
         p = ca_malloc_slow(total);

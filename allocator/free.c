@@ -103,10 +103,11 @@ void ca_free_slow(ca_page_t *page, void *p)
          * still count as used by their page. */
         unsigned cls = page->cls;
         unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(page->block_size));
-        if (likely(heap->mcount[cls] < cap)) {
+        if (likely(heap->mcount[cls] < cap && heap->mcache_bytes < CA_MCACHE_TOTAL)) {
             b->next = heap->mcache[cls];
             heap->mcache[cls] = b;
             heap->mcount[cls]++;
+            heap->mcache_bytes += page->block_size;
             return;
         }
     }

@@ -243,6 +243,12 @@ static void collect_abandoned(bool force)
 void ca_housekeeping(ca_heap_t *heap)
 {
     heap->now = ca_os_now_ms();
+    /* The block cache must not keep memory forever: hand it back to the
+     * pages now and then, so that emptied pages can be retired and purged. */
+    if (heap->mcache_bytes != 0 && heap->now - heap->mcache_flushed_at >= 2 * CA_DECAY_MS) {
+        heap->mcache_flushed_at = heap->now;
+        ca_heap_flush_mcache(heap);
+    }
     if (heap->dirty_since != 0 && heap->now - heap->dirty_since >= CA_DECAY_MS) ca_heap_purge(heap, false);
     static _Atomic uint64_t last_global;
     uint64_t last = atomic_load_explicit(&last_global, memory_order_relaxed);

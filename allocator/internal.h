@@ -44,7 +44,7 @@
 #define CA_SLICES       (CA_SEG_SIZE / CA_SLICE_SIZE) /* 64 */
 #define CA_SMALL_PAGE   CA_SLICE_SIZE               /* small pages: 1 slice */
 #define CA_MEDIUM_PAGE  (8 * CA_SLICE_SIZE)         /* medium pages: 512 KiB */
-#define CA_SMALL_MAX    (8 * 1024)                  /* blocks <= 8 KiB: small page */
+#define CA_SMALL_MAX    1024                        /* blocks <= 1 KiB: small page */
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
 #define CA_DIRECT_MAX   4096                        /* sizes served by the direct array */
 #define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 257 entries, index (size+15)/16 */
@@ -66,8 +66,9 @@
 #define CA_TAG_ALIGNED ((uintptr_t)2)   /* page handed out interior pointers */
 #define CA_TAG_MEDIUM  ((uintptr_t)4)   /* medium page: local frees go to the block cache */
 #define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED | CA_TAG_MEDIUM)
-#define CA_MCACHE_BYTES (256 * 1024)    /* per cached class, blocks cached in the heap */
-#define CA_MCACHE_MIN   1024            /* classes above this use the block cache */
+#define CA_MCACHE_BYTES (1024 * 1024)    /* per cached class, blocks cached in the heap */
+#define CA_MCACHE_MIN   (8 * 1024)      /* classes above this use the block cache */
+#define CA_MCACHE_TOTAL (16u << 20)     /* all classes together, per heap */
 
 enum { CA_SEG_SMALL = 0, CA_SEG_MEDIUM = 1, CA_SEG_LARGE = 2 };
 enum { CA_PAGE_FREE_CLEAN = 0, CA_PAGE_FREE_DIRTY = 1, CA_PAGE_INUSE = 2 };
@@ -146,6 +147,8 @@ typedef struct ca_heap_s {
     ca_pageq_t queues[CA_NCLASS];      /* head = page malloc allocates from */
     ca_block_t *mcache[CA_NCLASS];     /* medium classes: recently freed blocks */
     uint16_t mcount[CA_NCLASS];
+    size_t mcache_bytes;
+    uint64_t mcache_flushed_at;        /* housekeeping flushes it every 2 s */
     ca_page_t **direct;                /* owner's TLS direct array, or NULL */
     uintptr_t tp;                      /* owner thread pointer, 0 if abandoned */
     _Atomic(ca_page_t *) notify;       /* pages that got remote frees */

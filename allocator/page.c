@@ -209,6 +209,7 @@ void ca_heap_flush_mcache(ca_heap_t *heap)
         ca_block_t *b = heap->mcache[c];
         heap->mcache[c] = NULL;
         heap->mcount[c] = 0;
+        heap->mcache_bytes = 0;
         while (b) {
             ca_block_t *next = b->next;
             ca_page_free_local(heap, ca_page_of(b), b);

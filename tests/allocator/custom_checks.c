@@ -98,6 +98,25 @@ static void malloc_trim_releases_at_once(void)
               (after - base) / 1024, (peak - base) / 1024);
 }
 
+/* Medium blocks (some of which wait in the heap's block cache) come back
+ * too when malloc_trim(0) is called. */
+static void malloc_trim_releases_medium_blocks(void)
+{
+    need_customalloc();
+    size_t base = t_rss();
+    enum { N = 4000 };
+    static void *ps[N];
+    for (int i = 0; i < N; i++) {
+        size_t n = 9000 + (size_t)(i % 50) * 2000;
+        ps[i] = malloc(n);
+        memset(ps[i], 1, n);
+    }
+    for (int i = 0; i < N; i++) free(ps[i]);
+    malloc_trim(0);
+    size_t after = t_rss();
+    CHECK_MSG(after <= base + ((size_t)2 << 20), "RSS %zu KiB above start after trim", (after - base) / 1024);
+}
+
 /* 100 x 4 KiB malloc then free, repeated: < 1 kernel call per 10,000 ops. */
 static void no_syscall_thrash_on_batches(void)
 {
@@ -197,6 +216,7 @@ int main(int argc, char **argv)
         T(malloc_resolves_into_customalloc),
         T(freed_small_memory_returns_to_os_within_2s),
         T(malloc_trim_releases_at_once),
+        T(malloc_trim_releases_medium_blocks),
         T(no_syscall_thrash_on_batches),
         T(large_blocks_are_reused_without_syscalls),
         T(large_realloc_grows_with_mremap),
