@@ -66,11 +66,10 @@ static pid_t spawn_child(const struct backend *b, const struct bench_case *c,
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         fatal_errno("pipe");
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        fatal_errno("readlink /proc/self/exe");
-    exe[n] = '\0';
+    /* Exec the running image itself, not its path: a `make` during the run
+     * replaces build/bench, and every later child would exec the new binary
+     * (or fail, the old path being gone). */
+    static char exe[] = "/proc/self/exe";
     char *selection = full_selection(c);
     char threads[16], fd_text[16];
     snprintf(threads, sizeof threads, "%d", c->threads);

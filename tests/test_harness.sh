@@ -152,8 +152,19 @@ test_interrupt_keeps_rows() {
         grep -q '"interrupted": true' "$TMP/int/meta.json" && pass interrupt_keeps_finished_rows || fail interrupt_keeps_finished_rows "rc=$rc"
 }
 
+test_binary_replaced_mid_run() {
+    mkdir -p "$TMP/copy" && cp "$BENCH" "$TMP/copy/bench"
+    "$TMP/copy/bench" run --backends glibc --reps 6 --workloads alloc_free --out "$TMP/moved" >"$TMP/moved.out" 2>&1 &
+    local pid=$!
+    for _ in $(seq 100); do grep -q "rep 1" "$TMP/moved.out" 2>/dev/null && break; sleep 0.1; done
+    rm -f "$TMP/copy/bench"   # what a rebuild does to the old binary
+    wait $pid; local rc=$?
+    [ "$rc" -eq 0 ] && [ "$(csv_rows "$TMP/moved/results.csv" glibc alloc_free wall_ms | wc -l)" = 6 ] &&
+        pass binary_replaced_mid_run_still_runs || fail binary_replaced_mid_run_still_runs "rc=$rc $(tail -3 "$TMP/moved.out")"
+}
+
 test_help; test_unknown_flag; test_unknown_backend; test_unknown_workload; test_bad_param_value
 test_param_out_of_range; test_unknown_param; test_bad_choice; test_bad_reps; test_out_not_empty
 test_run_all_bad_flag; test_backend_detection; test_fake_preload; test_missing_library
 test_crash_timeout_corrupt; test_schema_and_params; test_summary_fixture; test_bad_results_file
-test_interrupt_keeps_rows
+test_interrupt_keeps_rows; test_binary_replaced_mid_run
