@@ -154,12 +154,12 @@ test_interrupt_keeps_rows() {
 
 test_binary_replaced_mid_run() {
     mkdir -p "$TMP/copy" && cp "$BENCH" "$TMP/copy/bench"
-    "$TMP/copy/bench" run --backends glibc --reps 6 --workloads alloc_free --out "$TMP/moved" >"$TMP/moved.out" 2>&1 &
+    "$TMP/copy/bench" run --backends glibc --reps 20 --workloads alloc_free:iterations=3000000 --out "$TMP/moved" >"$TMP/moved.out" 2>&1 &
     local pid=$!
-    for _ in $(seq 100); do grep -q "rep 1" "$TMP/moved.out" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 200); do grep -q "warm-up" "$TMP/moved.out" 2>/dev/null && break; sleep 0.02; done
     rm -f "$TMP/copy/bench"   # what a rebuild does to the old binary
     wait $pid; local rc=$?
-    [ "$rc" -eq 0 ] && [ "$(csv_rows "$TMP/moved/results.csv" glibc alloc_free wall_ms | wc -l)" = 6 ] &&
+    [ "$rc" -eq 0 ] && [ "$(csv_rows "$TMP/moved/results.csv" glibc alloc_free:iterations=3000000 wall_ms | wc -l)" = 20 ] &&
         pass binary_replaced_mid_run_still_runs || fail binary_replaced_mid_run_still_runs "rc=$rc $(tail -3 "$TMP/moved.out")"
 }
 
