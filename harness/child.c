@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,17 @@ void bench_region_end(struct bench_ctx *ctx)
     report_metric(ctx->out_fd, "sys_ms", tv_ms(ctx->begin_usage.ru_stime, end_usage.ru_stime), "ms");
     report_metric(ctx->out_fd, "minor_faults",
                   (double)(end_usage.ru_minflt - ctx->begin_usage.ru_minflt), "count");
+}
+
+void bench_run_threads(struct bench_ctx *ctx, int count, void *(*fn)(void *), void *jobs,
+                       size_t job_size)
+{
+    pthread_t ids[count];
+    for (int t = 0; t < count; t++)
+        if (pthread_create(&ids[t], NULL, fn, (char *)jobs + (size_t)t * job_size) != 0)
+            bench_fail(ctx, "pthread_create failed for thread %d of %d", t, count);
+    for (int t = 0; t < count; t++)
+        pthread_join(ids[t], NULL);
 }
 
 void bench_metric(struct bench_ctx *ctx, const char *name, double value, const char *unit)

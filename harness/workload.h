@@ -62,6 +62,12 @@ void bench_metric(struct bench_ctx *ctx, const char *name, double value,
 /* Monotonic clock in nanoseconds, for workloads that time phases. */
 uint64_t bench_now_ns(void);
 
+/* Runs fn(&jobs[t]) on `count` new threads (jobs is an array of `count`
+ * elements of job_size bytes) and waits for all of them; fails the run when a
+ * thread cannot be started. */
+void bench_run_threads(struct bench_ctx *ctx, int count, void *(*fn)(void *), void *jobs,
+                       size_t job_size);
+
 /* ---- Failure ----
  * A content check failed: the allocator corrupted memory. The run ends with
  * status `corrupt` and no timing is recorded. */

@@ -54,7 +54,6 @@ static int run(struct bench_ctx *ctx)
 {
     int threads = bench_threads(ctx);
     struct job jobs[threads];
-    pthread_t ids[threads];
     long long writes = bench_param_int(ctx, "writes");
     size_t size = (size_t)bench_param_int(ctx, "size");
     for (int t = 0; t < threads; t++)
@@ -63,11 +62,7 @@ static int run(struct bench_ctx *ctx)
                                .size = size};
 
     bench_region_begin(ctx);
-    for (int t = 0; t < threads; t++)
-        if (pthread_create(&ids[t], NULL, thread_main, &jobs[t]) != 0)
-            bench_fail(ctx, "pthread_create failed for thread %d", t);
-    for (int t = 0; t < threads; t++)
-        pthread_join(ids[t], NULL);
+    bench_run_threads(ctx, threads, thread_main, jobs, sizeof jobs[0]);
     bench_region_end(ctx);
     return 0;
 }

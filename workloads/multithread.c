@@ -52,7 +52,6 @@ static int run(struct bench_ctx *ctx)
 {
     int threads = bench_threads(ctx);
     struct thread_job jobs[threads];
-    pthread_t ids[threads];
     for (int t = 0; t < threads; t++)
         jobs[t] = (struct thread_job){
             .ctx = ctx,
@@ -66,11 +65,7 @@ static int run(struct bench_ctx *ctx)
         bench_fail(ctx, "min_size is above max_size");
 
     bench_region_begin(ctx);
-    for (int t = 0; t < threads; t++)
-        if (pthread_create(&ids[t], NULL, thread_main, &jobs[t]) != 0)
-            bench_fail(ctx, "pthread_create failed for thread %d", t);
-    for (int t = 0; t < threads; t++)
-        pthread_join(ids[t], NULL);
+    bench_run_threads(ctx, threads, thread_main, jobs, sizeof jobs[0]);
     bench_region_end(ctx);
     return 0;
 }

@@ -45,7 +45,8 @@ struct shared {
 
 struct worker {
     struct shared *sh;
-    int index;
+    bool producer;
+    int index; /* among the producers, or among the consumers */
 };
 
 /* Blocks producer p makes: its share of count. */
@@ -109,6 +110,12 @@ static void *consumer(void *arg)
     return NULL;
 }
 
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    return w->producer ? producer(arg) : consumer(arg);
+}
+
 static int run(struct bench_ctx *ctx)
 {
     struct shared sh = {
@@ -131,17 +138,13 @@ static int run(struct bench_ctx *ctx)
             bench_fail(ctx, "cannot allocate a ring of %zu slots", sh.slots);
     }
     struct worker workers[threads];
-    pthread_t ids[threads];
-
-    bench_region_begin(ctx);
     for (int t = 0; t < threads; t++) {
         bool is_producer = t < sh.producers;
-        workers[t] = (struct worker){&sh, is_producer ? t : t - sh.producers};
-        if (pthread_create(&ids[t], NULL, is_producer ? producer : consumer, &workers[t]) != 0)
-            bench_fail(ctx, "pthread_create failed for thread %d", t);
+        workers[t] = (struct worker){&sh, is_producer, is_producer ? t : t - sh.producers};
     }
-    for (int t = 0; t < threads; t++)
-        pthread_join(ids[t], NULL);
+
+    bench_region_begin(ctx);
+    bench_run_threads(ctx, threads, worker_main, workers, sizeof workers[0]);
     bench_region_end(ctx);
 
     for (int i = 0; i < pairs; i++)

@@ -95,7 +95,6 @@ static int run(struct bench_ctx *ctx)
         sizes[i] = (uint32_t)fmin(hi, fmax(lo, floor(x)));
     }
     struct job jobs[threads];
-    pthread_t ids[threads];
     uint64_t duration_ns = (uint64_t)bench_param_int(ctx, "duration_ms") * 1000000ull;
 
     bench_region_begin(ctx);
@@ -105,14 +104,11 @@ static int run(struct bench_ctx *ctx)
                                .nslots = (size_t)bench_param_int(ctx, "slots"),
                                .rng = (uint64_t)bench_param_int(ctx, "seed") + 1 + (uint64_t)t,
                                .deadline_ns = t0 + duration_ns};
-        if (pthread_create(&ids[t], NULL, thread_main, &jobs[t]) != 0)
-            bench_fail(ctx, "pthread_create failed for thread %d", t);
     }
+    bench_run_threads(ctx, threads, thread_main, jobs, sizeof jobs[0]);
     long long steps = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join(ids[t], NULL);
+    for (int t = 0; t < threads; t++)
         steps += jobs[t].steps;
-    }
     uint64_t t1 = bench_now_ns();
     bench_region_end(ctx);
     free(sizes);

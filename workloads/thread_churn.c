@@ -79,7 +79,6 @@ static int run(struct bench_ctx *ctx)
     long long keep_every = bench_param_int(ctx, "keep_every");
     size_t keep_max = (size_t)(objects / keep_every + 1);
     struct job jobs[threads];
-    pthread_t ids[threads];
     /* Two sets of kept arrays, swapped each wave: the arrays are the
      * harness's bookkeeping and stay outside the timed region. */
     struct block *kept[2][threads];
@@ -111,11 +110,7 @@ static int run(struct bench_ctx *ctx)
             jobs[t].kept = kept[w % 2][t];
         /* inherited_count was read from the previous wave's kept_count above,
          * before any thread of this wave overwrites it. */
-        for (int t = 0; t < threads; t++)
-            if (pthread_create(&ids[t], NULL, thread_main, &jobs[t]) != 0)
-                bench_fail(ctx, "pthread_create failed in wave %lld", w);
-        for (int t = 0; t < threads; t++)
-            pthread_join(ids[t], NULL);
+        bench_run_threads(ctx, threads, thread_main, jobs, sizeof jobs[0]);
     }
     bench_region_end(ctx);
 
