@@ -181,11 +181,19 @@ static void print_number(FILE *f, double v, bool last)
     csv_write_field(f, text, last);
 }
 
-/* Time metrics worth a line in the end-of-run table. */
-static bool is_headline(const struct group *g)
+/* Metrics worth a line in the end-of-run table: the times, or the throughput
+ * of a fixed-duration workload (whose wall time is only its duration). */
+static bool is_headline(const struct group *groups, size_t n, const struct group *g)
 {
-    return strcmp(g->unit, "ms") == 0 && strcmp(g->metric, "user_ms") != 0 &&
-           strcmp(g->metric, "sys_ms") != 0;
+    if (strcmp(g->unit, "ops/s") == 0)
+        return true;
+    if (strcmp(g->unit, "ms") != 0 || !strcmp(g->metric, "user_ms") || !strcmp(g->metric, "sys_ms"))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(groups[i].unit, "ops/s") == 0 && strcmp(groups[i].workload, g->workload) == 0 &&
+            groups[i].threads == g->threads)
+            return false;
+    return true;
 }
 
 static void print_table(FILE *out, const struct group *groups, size_t n)
@@ -211,14 +219,14 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
             backends[j - 1] = t;
         }
 
-    fprintf(out, "%-34s %-9s", "median ms (ratio to glibc)", "metric");
+    fprintf(out, "%-34s %-9s", "median (ratio to glibc)", "metric");
     for (size_t b = 0; b < nb; b++)
         fprintf(out, " %16s", backends[b]);
     fputc('\n', out);
     for (size_t g = 0; g < n; g++) {
         const struct group *row = &groups[g];
         /* one line per workload x threads x headline metric, on its first group */
-        if (!is_headline(row))
+        if (!is_headline(groups, n, row))
             continue;
         bool seen = false;
         for (size_t e = 0; e < g && !seen; e++)
@@ -237,10 +245,12 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
             char text[256];
             if (cell && cell->n) {
                 double r = ratio_vs_glibc(groups, n, cell);
-                if (isnan(r))
-                    snprintf(text, sizeof text, "%.2f", cell->median);
-                else
-                    snprintf(text, sizeof text, "%.2f (%.2f)", cell->median, r);
+                /* ops/s figures run to millions: keep them to the column */
+                int len = cell->median < 1e6
+                              ? snprintf(text, sizeof text, "%.2f", cell->median)
+                              : snprintf(text, sizeof text, "%.2fM", cell->median / 1e6);
+                if (!isnan(r))
+                    snprintf(text + len, sizeof text - (size_t)len, " (%.2f)", r);
             } else {
                 /* no ok run: show why, from the cell's "run" group */
                 struct group probe = *row;
