@@ -117,6 +117,22 @@ static void malloc_trim_releases_medium_blocks(void)
     CHECK_MSG(after <= base + ((size_t)2 << 20), "RSS %zu KiB above start after trim", (after - base) / 1024);
 }
 
+/* Size classes: exact 16-byte steps to 128 bytes, at most 1/8 waste above
+ * (also for blocks reused from the medium block cache). */
+static void internal_waste_is_bounded(void)
+{
+    need_customalloc();
+    for (int round = 0; round < 2; round++) {   /* the second round reuses cached blocks */
+        for (size_t n = 1; n <= 131072; n += 1 + n / 61) {
+            void *p = malloc(n);
+            size_t u = malloc_usable_size(p);
+            size_t limit = n <= 128 ? ((n + 15) & ~(size_t)15) : n + n / 8;
+            CHECK_MSG(u >= n && u <= limit, "malloc(%zu): usable %zu, limit %zu", n, u, limit);
+            free(p);
+        }
+    }
+}
+
 /* 100 x 4 KiB malloc then free, repeated: < 1 kernel call per 10,000 ops. */
 static void no_syscall_thrash_on_batches(void)
 {
@@ -217,6 +233,7 @@ int main(int argc, char **argv)
         T(freed_small_memory_returns_to_os_within_2s),
         T(malloc_trim_releases_at_once),
         T(malloc_trim_releases_medium_blocks),
+        T(internal_waste_is_bounded),
         T(no_syscall_thrash_on_batches),
         T(large_blocks_are_reused_without_syscalls),
         T(large_realloc_grows_with_mremap),
