@@ -39,12 +39,13 @@
 #define CA_SEG_SHIFT    22                          /* 4 MiB segments */
 #define CA_SEG_SIZE     ((size_t)1 << CA_SEG_SHIFT)
 #define CA_SEG_MASK     (CA_SEG_SIZE - 1)
-#define CA_SLICE_SHIFT  16                          /* 64 KiB slices */
+#define CA_SLICE_SHIFT  18                          /* 256 KiB slices */
 #define CA_SLICE_SIZE   ((size_t)1 << CA_SLICE_SHIFT)
-#define CA_SLICES       (CA_SEG_SIZE / CA_SLICE_SIZE) /* 64 */
+#define CA_SLICES       (CA_SEG_SIZE / CA_SLICE_SIZE) /* 16 */
 #define CA_SMALL_PAGE   CA_SLICE_SIZE               /* small pages: 1 slice */
-#define CA_MEDIUM_PAGE  (8 * CA_SLICE_SIZE)         /* medium pages: 512 KiB */
-#define CA_SMALL_MAX    1024                        /* blocks <= 1 KiB: small page */
+#define CA_MEDIUM_STRIDE 4                          /* medium pages: 4 slices, 1 MiB */
+#define CA_MEDIUM_PAGE  (CA_MEDIUM_STRIDE * CA_SLICE_SIZE)
+#define CA_SMALL_MAX    (8 * 1024)                  /* blocks <= 8 KiB: small page */
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
 #define CA_DIRECT_MAX   4096                        /* sizes served by the direct array */
 #define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 257 entries, index (size+15)/16 */
@@ -112,11 +113,14 @@ _Static_assert(sizeof(ca_page_t) == 128, "page descriptors are 128 bytes");
 _Static_assert(offsetof(ca_page_t, area) < 64, "free's fields share the first line");
 
 /* A segment: CA_SEG_SIZE-aligned; its header holds the page descriptors, one
- * slot per 64 KiB slice. A small page is one slice (slot i); a medium page is
- * 8 slices and uses the slot of its first one (slot 8j). A block's page is at
- * byte offset ((p >> 9) & slot_mask) in pages[]: slot_mask is 63 << 7 for
- * small segments, 56 << 7 for medium ones and 0 for large blocks, so free
- * finds the descriptor with one masked AND and no table load. */
+ * slot per 256 KiB slice. A small page is one slice (slot i); a medium page is
+ * 4 slices and uses the slot of its first one (slot 4j). The page of a block
+ * is at byte offset ((p >> 11) & slot_mask) in pages[]: slot_mask is 15 << 7
+ * for small segments, 12 << 7 for medium ones and 0 for large blocks. The
+ * free fast path uses 15 << 7 always (no header load): for a small page that
+ * is the page; for the other slices of a medium page and for large blocks it
+ * is an unused, zeroed slot whose tag never matches, and the slow path looks
+ * at the header. */
 typedef struct ca_segment_s {
     uintptr_t slot_mask;          /* offset 0 */
     uint8_t kind;                 /* CA_SEG_* */
@@ -136,7 +140,7 @@ typedef struct ca_segment_s {
 
 #define CA_PAGE_SHIFT_IN_SLOT (CA_SLICE_SHIFT - 7)   /* 128-byte descriptors */
 #define CA_SLOT_MASK_SMALL  ((uintptr_t)(CA_SLICES - 1) << 7)
-#define CA_SLOT_MASK_MEDIUM ((uintptr_t)(CA_SLICES - 8) << 7)
+#define CA_SLOT_MASK_MEDIUM ((uintptr_t)(CA_SLICES - CA_MEDIUM_STRIDE) << 7)
 
 typedef struct {
     ca_page_t *first, *last;
@@ -383,10 +387,14 @@ generic:
 #endif
 }
 
-/* free: the page comes from the address (segment mask + slot mask); it is
- * ours to touch without atomics when its tag is exactly our thread pointer
+/* free: the slice's descriptor comes from the address alone (segment mask,
+ * slice index), no load of the segment header; for a small page that is the
+ * page. It is ours to touch without atomics when its tag is exactly our
+ * thread pointer
  * (a full page, one with interior pointers, a medium page, and every other
- * thread's page fail that one compare). The block goes straight back on the
+ * thread's page fail that one compare; so do the unused descriptors of a
+ * medium page's other slices and of a large block, whose tag is 0: the slow
+ * path finds the real page through the header's slot mask). The block goes straight back on the
  * list malloc pops from, so the next malloc of the class reuses the block
  * just freed, still in cache (LIFO, as a thread cache would). `used` never reaches 0 on a queue head (it carries
  * a +1 bias), so a single block ping-ponging never leaves this path. */
@@ -399,7 +407,7 @@ ca_inline void ca_free_fast(void *p)
                  "je %l[special]\n\t"                        /* NULL or 4 MiB aligned */
                  "movq %[p], %%rax\n\t"
                  "shrq $%c[shift], %%rax\n\t"
-                 "andq (%%rdx), %%rax\n\t"                   /* & seg->slot_mask */
+                 "andq $%c[slots], %%rax\n\t"                /* slice's descriptor */
                  "movq %%fs:0, %%rcx\n\t"
                  "cmpq %%rcx, %c[pages]+16(%%rdx,%%rax)\n\t" /* page->tag == tp ? */
                  "jne %l[slow]\n\t"
@@ -410,7 +418,8 @@ ca_inline void ca_free_fast(void *p)
                  "je %l[emptied]\n\t"
                  :
                  : [p] "r"(p), [segmask] "i"(-(long)CA_SEG_SIZE), [offmask] "i"(CA_SEG_MASK),
-                   [shift] "i"(CA_PAGE_SHIFT_IN_SLOT), [pages] "i"(offsetof(ca_segment_t, pages))
+                   [shift] "i"(CA_PAGE_SHIFT_IN_SLOT), [pages] "i"(offsetof(ca_segment_t, pages)),
+                   [slots] "i"(CA_SLOT_MASK_SMALL)
                  : "rax", "rcx", "rdx", "cc", "memory"
                  : special, slow, emptied);
     return;
@@ -429,7 +438,7 @@ emptied:
         return;
     }
     ca_page_t *page = (ca_page_t *)((uint8_t *)((ca_segment_t *)seg)->pages +
-                                    (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & ((ca_segment_t *)seg)->slot_mask));
+                                    (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & CA_SLOT_MASK_SMALL));
     if (likely(ca_tag_peek(page) == ca_thread_tp())) {
         ca_block_t *b = (ca_block_t *)p;
         b->next = page->free;
@@ -437,7 +446,7 @@ emptied:
         if (unlikely(--page->used == 0)) ca_page_emptied(page);
         return;
     }
-    ca_free_slow(page, p);
+    ca_free_slow(ca_page_of(p), p);
 #endif
 }
 

@@ -13,7 +13,9 @@
 
 #include <pthread.h>
 
-#define LARGE_HDR 4096u   /* sizeof(ca_segment_t) + one page descriptor, rounded */
+/* The header holds all 64 slice descriptors (zeroed, tag 0), because the free
+ * fast path reads the one of the block's slice before it knows the kind. */
+#define LARGE_HDR 4096u
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -38,8 +40,8 @@ static void lcache_remove_at(unsigned i)
 
 static void large_init_header(ca_segment_t *seg, size_t map_size, size_t off, bool zero)
 {
-    _Static_assert(sizeof(ca_segment_t) + sizeof(ca_page_t) <= LARGE_HDR, "large header");
-    memset(seg, 0, sizeof(ca_segment_t) + sizeof(ca_page_t));
+    _Static_assert(sizeof(ca_segment_t) + CA_SLICES * sizeof(ca_page_t) <= LARGE_HDR, "large header");
+    memset(seg, 0, sizeof(ca_segment_t) + CA_SLICES * sizeof(ca_page_t));
     seg->kind = CA_SEG_LARGE;
     seg->npages = 1;
     seg->map_size = map_size;
@@ -55,7 +57,7 @@ static void large_init_header(ca_segment_t *seg, size_t map_size, size_t off, bo
 void *ca_large_alloc(size_t size, size_t align)
 {
     size_t ps = ca_os_page_size();
-    size_t off = align > LARGE_HDR ? align : LARGE_HDR;
+    size_t off = align > 16 ? ca_align_up(LARGE_HDR, align) : LARGE_HDR;
     if (size > PTRDIFF_MAX - off - ps) {
         errno = ENOMEM;
         return NULL;
