@@ -82,18 +82,21 @@ __attribute__((noinline)) static void free_not_local(ca_page_t *page, void *p)
     free_remote(page, p);
 }
 
-/* Shaped so that the common case, a block pushed on the heap's block cache,
- * is a leaf with no stack frame; everything else is a tail call. */
-void ca_free_slow(ca_page_t *page, void *p)
+/* slot is the descriptor of p's slice (ca_slot_of): the page itself, or for
+ * a medium page a mirror with its tag, class, size and start, so that caching
+ * a medium block touches no more memory than the fast path did. Shaped so
+ * that this common case is a leaf with no stack frame; everything else is a
+ * tail call and uses the real page. */
+void ca_free_slow(ca_page_t *slot, void *p)
 {
-    uintptr_t tag = atomic_load_explicit(&page->tag, memory_order_relaxed);
+    uintptr_t tag = atomic_load_explicit(&slot->tag, memory_order_relaxed);
     if (unlikely((tag & ~CA_TAG_FLAGS) != ca_thread_tp())) {
-        free_not_local(page, p);
+        free_not_local(ca_page_of(p), p);
         return;
     }
     /* Our own page: full, holding interior pointers, or cached class. */
     ca_heap_t *heap = ca_tld.heap;
-    if (tag & CA_TAG_ALIGNED) p = ca_block_start(page, p);
+    if (tag & CA_TAG_ALIGNED) p = ca_block_start(slot, p);
     ca_block_t *b = (ca_block_t *)p;
     if (tag & CA_TAG_MEDIUM) {
         /* Pages of these classes hold few blocks, so with random frees they
@@ -101,17 +104,18 @@ void ca_free_slow(ca_page_t *page, void *p)
          * per-class stack of freed blocks (about CA_MCACHE_BYTES) serves the
          * next malloc of the class without touching the page. The blocks
          * still count as used by their page. */
-        unsigned cls = page->cls;
-        unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(page->block_size));
+        unsigned cls = slot->cls;
+        uint32_t bsize = slot->block_size;
+        unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(bsize));
         if (likely(heap->mcount[cls] < cap && heap->mcache_bytes < CA_MCACHE_TOTAL)) {
             b->next = heap->mcache[cls];
             heap->mcache[cls] = b;
             heap->mcount[cls]++;
-            heap->mcache_bytes += page->block_size;
+            heap->mcache_bytes += bsize;
             return;
         }
     }
-    free_local_page(heap, page, b);
+    free_local_page(heap, ca_page_of(p), b);
 }
 
 /* p is NULL or a multiple of the segment size (only blocks aligned to 4 MiB

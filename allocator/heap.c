@@ -139,7 +139,7 @@ static void heap_retag(ca_heap_t *heap, uintptr_t tp)
             ca_page_t *p = ca_segment_page(seg, i);
             if (p->state != CA_PAGE_INUSE) continue;
             uintptr_t flags = atomic_load_explicit(&p->tag, memory_order_relaxed) & CA_TAG_FLAGS;
-            atomic_store_explicit(&p->tag, tp | flags, memory_order_relaxed);
+            ca_page_store_tag(p, tp | flags);
         }
     }
 }

@@ -238,6 +238,25 @@ ca_inline ca_page_t *ca_page_of(const void *p)
     return (ca_page_t *)((uint8_t *)seg->pages + (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & seg->slot_mask));
 }
 
+/* The descriptor of p's slice, from the address alone (what the free fast
+ * path reads): the page itself for a small page; for a medium page's other
+ * slices a mirror that carries the page's tag, class, block size and start
+ * (enough for free's slow path to cache the block without touching the
+ * page); zeroed for large blocks. */
+ca_inline ca_page_t *ca_slot_of(const void *p)
+{
+    return (ca_page_t *)((uint8_t *)ca_segment_of(p)->pages + (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & CA_SLOT_MASK_SMALL));
+}
+
+/* Every store to a page's tag goes through here: a medium page mirrors it
+ * into its other slices' descriptors. */
+ca_inline void ca_page_store_tag(ca_page_t *page, uintptr_t tag)
+{
+    atomic_store_explicit(&page->tag, tag, memory_order_relaxed);
+    if (ca_segment_of(page)->kind == CA_SEG_MEDIUM)
+        for (unsigned k = 1; k < CA_MEDIUM_STRIDE; k++) atomic_store_explicit(&page[k].tag, tag, memory_order_relaxed);
+}
+
 /* The i-th page of a segment (i < npages). */
 ca_inline ca_page_t *ca_segment_page(ca_segment_t *seg, uint32_t i)
 {
@@ -293,7 +312,7 @@ ca_hidden void *ca_alloc_aligned(size_t align, size_t size);
 ca_hidden size_t ca_usable_size(const void *p);
 
 /* free.c */
-ca_hidden void ca_free_slow(ca_page_t *page, void *p);
+ca_hidden void ca_free_slow(ca_page_t *slot, void *p);
 ca_hidden void ca_free_special(void *p);
 ca_hidden void ca_page_emptied(ca_page_t *page);
 
@@ -427,7 +446,7 @@ special:
     ca_free_special(p);
     return;
 slow:
-    ca_free_slow(ca_page_of(p), p);
+    ca_free_slow(ca_slot_of(p), p);
     return;
 emptied:
     ca_page_emptied(ca_page_of(p));
@@ -446,7 +465,7 @@ emptied:
         if (unlikely(--page->used == 0)) ca_page_emptied(page);
         return;
     }
-    ca_free_slow(ca_page_of(p), p);
+    ca_free_slow(page, p);
 #endif
 }
 

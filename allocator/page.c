@@ -56,7 +56,7 @@ static void pq_remove(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
 
 static void tag_set(ca_page_t *page, uintptr_t tag)
 {
-    atomic_store_explicit(&page->tag, tag, memory_order_relaxed);
+    ca_page_store_tag(page, tag);
 }
 
 static uintptr_t tag_get(const ca_page_t *page)
@@ -107,6 +107,14 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     atomic_store_explicit(&page->thread_free, 0, memory_order_relaxed);
     atomic_store_explicit(&page->has_aligned, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_relaxed);
+    if (bsize > CA_SMALL_MAX) {
+        /* the mirrors of the other slices (see ca_slot_of) */
+        for (unsigned k = 1; k < CA_MEDIUM_STRIDE; k++) {
+            page[k].cls = page->cls;
+            page[k].block_size = page->block_size;
+            page[k].start = page->start;
+        }
+    }
     tag_set(page, heap->tp | (bsize > CA_MCACHE_MIN ? CA_TAG_MEDIUM : 0));
     heap->st_pages_init++;
     page_extend(page);

@@ -238,7 +238,7 @@ static void segment_release(ca_heap_t *heap, ca_segment_t *seg)
 void ca_segment_page_free(ca_heap_t *heap, ca_page_t *page)
 {
     ca_segment_t *seg = ca_segment_of(page);
-    atomic_store_explicit(&page->tag, 0, memory_order_relaxed);
+    ca_page_store_tag(page, 0);
     atomic_store_explicit(&page->heap, NULL, memory_order_relaxed);
     page->free = page->local_free = NULL;
     page->state = CA_PAGE_FREE_DIRTY;
