@@ -43,7 +43,7 @@
 #define CA_SLICE_SIZE   ((size_t)1 << CA_SLICE_SHIFT)
 #define CA_SLICES       (CA_SEG_SIZE / CA_SLICE_SIZE) /* 16 */
 #define CA_SMALL_PAGE   CA_SLICE_SIZE               /* small pages: 1 slice */
-#define CA_MEDIUM_STRIDE 4                          /* medium pages: 4 slices, 1 MiB */
+#define CA_MEDIUM_STRIDE 2                          /* medium pages: 2 slices, 512 KiB */
 #define CA_MEDIUM_PAGE  (CA_MEDIUM_STRIDE * CA_SLICE_SIZE)
 #define CA_SMALL_MAX    (8 * 1024)                  /* blocks <= 8 KiB: small page */
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
@@ -114,9 +114,9 @@ _Static_assert(offsetof(ca_page_t, area) < 64, "free's fields share the first li
 
 /* A segment: CA_SEG_SIZE-aligned; its header holds the page descriptors, one
  * slot per 256 KiB slice. A small page is one slice (slot i); a medium page is
- * 4 slices and uses the slot of its first one (slot 4j). The page of a block
+ * 2 slices and uses the slot of its first one (slot 2j). The page of a block
  * is at byte offset ((p >> 11) & slot_mask) in pages[]: slot_mask is 15 << 7
- * for small segments, 12 << 7 for medium ones and 0 for large blocks. The
+ * for small segments, 14 << 7 for medium ones and 0 for large blocks. The
  * free fast path uses 15 << 7 always (no header load): for a small page that
  * is the page; for the other slices of a medium page and for large blocks it
  * is an unused, zeroed slot whose tag never matches, and the slow path looks

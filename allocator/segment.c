@@ -1,6 +1,6 @@
 /* segment.c: where pages come from. A segment is CA_SEG_SIZE bytes aligned
- * to its size, owned by one heap, cut into 16 small pages (256 KiB) or 4
- * medium pages (1 MiB); page 0 is shortened by the header. Free pages stay in their
+ * to its size, owned by one heap, cut into 16 small pages (256 KiB) or 8
+ * medium pages (512 KiB); page 0 is shortened by the header. Free pages stay in their
  * segment (dirty, with the time they were freed) until the heap reuses them
  * or purges them; a segment whose pages are all free goes to a small global
  * cache of empty segments, which decays to the OS. */
