@@ -14,6 +14,7 @@
  * simply uses it. */
 #include "internal.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -121,6 +122,7 @@ static void process_init(void)
     ca_os_page_size();
     const char *s = getenv("CUSTOMALLOC_STATS");
     ca_stats_enabled = s != NULL && s[0] != '\0' && s[0] != '0';
+    if (ca_stats_enabled) ca_stats_fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
     pthread_key_create(&thread_key, thread_done);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     atomic_store(&process_state, 2);

@@ -344,6 +344,7 @@ typedef struct {
 } ca_stats_t;
 ca_hidden extern ca_stats_t ca_stats;
 ca_hidden extern int ca_stats_enabled;
+ca_hidden extern int ca_stats_fd;
 #define ca_stat_add(field, n) atomic_fetch_add_explicit(&ca_stats.field, (n), memory_order_relaxed)
 ca_hidden void ca_stat_mapped(int64_t delta);
 ca_hidden uint64_t ca_stat_get(const char *name);

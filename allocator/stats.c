@@ -9,6 +9,7 @@
 
 ca_stats_t ca_stats;
 int ca_stats_enabled;
+int ca_stats_fd = -1;   /* a duplicate of stderr taken at start-up */
 
 void ca_stat_mapped(int64_t delta)
 {
@@ -84,5 +85,7 @@ void ca_stats_print(int fd)
 
 __attribute__((destructor)) static void ca_stats_at_exit(void)
 {
-    if (ca_stats_enabled) ca_stats_print(2);
+    /* Programs such as sort and xz close stderr from an atexit handler,
+     * which runs before this destructor: write to the copy taken at start. */
+    if (ca_stats_enabled) ca_stats_print(ca_stats_fd >= 0 ? ca_stats_fd : 2);
 }
