@@ -24,6 +24,7 @@ struct backend_kind {
     const char *marker; /* a symbol only this allocator defines */
     enum version_probe probe;
     const char *install_hint; /* said when the library is missing */
+    bool in_default_run;      /* false: only when named with --backends */
 };
 
 /* A backend selected for a run. */

@@ -40,7 +40,8 @@ static void print_help(void)
         "\n"
         "Options of `run`:\n"
         "  --backends LIST     comma-separated backend names, or NAME=PATH.so for any\n"
-        "                      library (default: every known backend)\n"
+        "                      library (default: every known backend but those\n"
+        "                      that `bench list` marks [only when named])\n"
         "  --workloads LIST    comma-separated selections; a selection may set\n"
         "                      parameters: mixed_sizes:max_size=65536:touch=all\n"
         "                      (default: the suite " DEFAULT_SUITE ")\n"
@@ -94,8 +95,9 @@ static void list_everything(void)
     printf("\nBackends:\n");
     for (size_t i = 0; i < backend_kind_count; i++) {
         struct backend *b = backend_from_spec(backend_kinds[i].name);
-        printf("  %-16s %s\n", b->name,
-               b->missing ? b->missing_reason : (b->library ? b->library : "(no preload: the C library)"));
+        printf("  %-16s %s%s\n", b->name,
+               b->missing ? b->missing_reason : (b->library ? b->library : "(no preload: the C library)"),
+               backend_kinds[i].in_default_run ? "" : "  [only when named]");
     }
 }
 
@@ -224,7 +226,8 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     } else {
         meta.backends = xmalloc(backend_kind_count * sizeof *meta.backends);
         for (size_t i = 0; i < backend_kind_count; i++)
-            meta.backends[meta.backend_count++] = backend_from_spec(backend_kinds[i].name);
+            if (backend_kinds[i].in_default_run)
+                meta.backends[meta.backend_count++] = backend_from_spec(backend_kinds[i].name);
     }
 
     /* Thread counts. */
