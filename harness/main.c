@@ -111,6 +111,18 @@ static long long int_flag(const char *flag, const char *value, long long min, lo
     return v;
 }
 
+/* A path in the project's top directory (the parent of build/), without
+ * "build/.." in it, for what the run prints and records. */
+static char *project_path(const char *relative)
+{
+    char top[PATH_MAX];
+    char *up = xasprintf("%s/..", exe_dir());
+    char *path = realpath(up, top) ? xasprintf("%s/%s", top, relative)
+                                   : xasprintf("%s/%s", up, relative);
+    free(up);
+    return path;
+}
+
 static char *make_run_dir(const char *out, bool *is_default)
 {
     if (out) {
@@ -128,7 +140,7 @@ static char *make_run_dir(const char *out, bool *is_default)
         return xstrdup(out);
     }
     *is_default = true;
-    char *results = xasprintf("%s/../results", exe_dir());
+    char *results = project_path("results");
     mkdir(results, 0755);
     char stamp[32];
     time_t t = time(NULL);
@@ -315,7 +327,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     struct run_config cfg = {.meta = meta, .run_dir = run_dir};
     char *latest = NULL;
     if (is_default) {
-        latest = xasprintf("%s/../results/latest", exe_dir());
+        latest = project_path("results/latest");
         cfg.latest_link = latest;
     }
     printf("bench: %zu backend(s) x %zu case(s) x %d rep(s) (+1 warm-up round) -> %s\n",

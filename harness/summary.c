@@ -246,9 +246,9 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
             if (cell && cell->n) {
                 double r = ratio_vs_glibc(groups, n, cell);
                 /* ops/s figures run to millions: keep them to the column */
-                int len = cell->median < 1e6
-                              ? snprintf(text, sizeof text, "%.2f", cell->median)
-                              : snprintf(text, sizeof text, "%.2fM", cell->median / 1e6);
+                int len = cell->median >= 1e6   ? snprintf(text, sizeof text, "%.2fM", cell->median / 1e6)
+                          : cell->median >= 1e4 ? snprintf(text, sizeof text, "%.0f", cell->median)
+                                                : snprintf(text, sizeof text, "%.2f", cell->median);
                 if (!isnan(r))
                     snprintf(text + len, sizeof text - (size_t)len, " (%.2f)", r);
             } else {
