@@ -12,6 +12,12 @@ $(BUILD)/obj/tests/workloads/%.o: tests/workloads/%.c harness/workload.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HARNESS_CFLAGS) -c -o $@ $<
 
+# The content pattern every checking workload relies on.
+TEST_PROGRAMS += $(BUILD)/tests/test_pattern
+$(BUILD)/tests/test_pattern: tests/pattern_test.c harness/workload.h tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -o $@ $<
+
 .PHONY: test
 test: all $(TEST_PROGRAMS) $(BUILD)/tests/bench-test
 	tests/run.sh
