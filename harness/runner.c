@@ -303,6 +303,20 @@ static void shuffle(struct job *jobs, size_t n, uint64_t *rng)
     }
 }
 
+/* Creates RUN_DIR/name with its header, flushed at once so that even a run
+ * stopped before its first row leaves a valid file. */
+static FILE *open_csv(const char *run_dir, const char *name, const char *header)
+{
+    char *path = xasprintf("%s/%s", run_dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fatal_errno("cannot write %s", path);
+    fprintf(f, "%s\n", header);
+    fflush(f);
+    free(path);
+    return f;
+}
+
 int runner_run(struct run_config *cfg)
 {
     struct run_meta *m = &cfg->meta;
@@ -313,18 +327,8 @@ int runner_run(struct run_config *cfg)
     char *logs = xasprintf("%s/logs", cfg->run_dir);
     if (mkdir(logs, 0755) != 0 && errno != EEXIST)
         fatal_errno("cannot create %s", logs);
-    char *csv_path = xasprintf("%s/results.csv", cfg->run_dir);
-    FILE *csv = fopen(csv_path, "w");
-    if (!csv)
-        fatal_errno("cannot write %s", csv_path);
-    fputs(RESULTS_HEADER "\n", csv);
-    fflush(csv);
-    char *timeline_path = xasprintf("%s/timeline.csv", cfg->run_dir);
-    FILE *timeline_csv = fopen(timeline_path, "w");
-    if (!timeline_csv)
-        fatal_errno("cannot write %s", timeline_path);
-    fputs(TIMELINE_HEADER "\n", timeline_csv);
-    fflush(timeline_csv);
+    FILE *csv = open_csv(cfg->run_dir, "results.csv", RESULTS_HEADER);
+    FILE *timeline_csv = open_csv(cfg->run_dir, "timeline.csv", TIMELINE_HEADER);
     struct timeline tl = {0};
     utc_now(m->start_time, sizeof m->start_time);
     meta_write(cfg->run_dir, m);
@@ -395,7 +399,6 @@ int runner_run(struct run_config *cfg)
     fclose(csv);
     fclose(timeline_csv);
     timeline_discard(&tl);
-    free(timeline_path);
     rmdir(logs); /* only if empty */
 
     m->interrupted = interrupted;
@@ -413,7 +416,7 @@ int runner_run(struct run_config *cfg)
         free(tmp);
     }
     printf("\nResults: %s (results.csv, summary.csv, meta.json)\n", cfg->run_dir);
-    free(jobs), free(csv_path), free(logs);
+    free(jobs), free(logs);
     if (interrupted) {
         fprintf(stderr, "bench: interrupted; the finished runs are in %s\n", cfg->run_dir);
         return EXIT_INTERRUPTED;
