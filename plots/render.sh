@@ -5,8 +5,9 @@
 #
 # gnuplot (Debian package gnuplot-nox) draws the ratio bars per workload, the
 # overview, peak RSS and thread scaling; matplotlib (python3-matplotlib, with
-# the interpreter that has it) draws the distribution of repetitions and the
-# scores. Either tool missing: a message naming the package, and the other's
+# the interpreter that has it) draws the distribution of repetitions, the
+# scores, the latency percentiles (runs made with --latency) and RSS over time
+# (runs with a timeline.csv). Either tool missing: a message naming the package, and the other's
 # figures are still made. report.md needs only python3. Exit status: 0 when
 # the report was written and at least one figure was drawn; 1 otherwise.
 # Environment: GNUPLOT (the gnuplot command, default gnuplot); PLOT_PYTHONS
@@ -57,7 +58,7 @@ fi
 # Figures of an earlier render go first, so that report.md never shows a stale
 # one (only the names this script draws; nothing else is touched).
 for f in "$run_dir"/ratio_*.png "$run_dir"/ratio_*.svg "$run_dir"/scaling_*.png \
-         "$run_dir"/scaling_*.svg "$run_dir"/{overview,peak_rss,distribution,scores}.{png,svg}; do
+         "$run_dir"/scaling_*.svg "$run_dir"/{overview,peak_rss,distribution,scores,latency,timeline}.{png,svg}; do
     [ -f "$f" ] && rm -f "$f"
 done
 
@@ -91,9 +92,10 @@ fi
 
 # ---- matplotlib figures ----
 if [ -n "$mpl_py" ]; then
-    for script in distribution scores; do
+    for script in distribution scores latency timeline; do
         if MPLCONFIGDIR="$work/mpl" "$mpl_py" "$here/$script.py" "$run_dir"; then
-            drawn=$((drawn + 1))
+            # latency.py and timeline.py draw nothing (exit 0) without their data
+            [ -f "$run_dir/$script.png" ] && drawn=$((drawn + 1))
         else
             failed=$((failed + 1))
             echo "render.sh: $script.py drew nothing (see above)" >&2
@@ -101,7 +103,7 @@ if [ -n "$mpl_py" ]; then
     done
 else
     echo "render.sh: no python3 with matplotlib: install the Debian package python3-matplotlib" >&2
-    echo "render.sh: (used through /usr/bin/python3) for the distribution and score figures; going on without them" >&2
+    echo "render.sh: (used through /usr/bin/python3) for the distribution, score, latency and timeline figures; going on without them" >&2
 fi
 
 # ---- report.md ----

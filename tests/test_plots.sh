@@ -5,7 +5,10 @@
 # missing runs, plus a timeline.csv), summarize gives known, deterministic
 # answers, render.sh draws valid PNG and SVG files with one colour per backend
 # from plots/palette.csv, report.md holds every section, and a missing tool
-# costs only its own figures. One function per fact.
+# costs only its own figures; on tests/fixtures/latency-run (a small
+# `bench run --latency` run with its timeline.csv), latency.py and timeline.py
+# draw valid figures, and without their data they draw nothing, quietly. One
+# function per fact.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BENCH=build/bench
@@ -199,6 +202,54 @@ test_old_summary_is_recomputed() {
     head -1 "$d/summary.csv" | grep -q ci_low && [ -s "$d/scores.csv" ] && pass old_run_gets_intervals || fail old_run_gets_intervals "$(head -1 "$d/summary.csv")"
 }
 
+# ---- Latency percentiles and RSS over time (matplotlib) ----
+LAT_FIXTURE=tests/fixtures/latency-run  # bench run --latency, 3 backends x 2 workloads x 2 reps, with timeline.csv
+test_latency_and_timeline() {
+    if [ -z "$MPL_PY" ]; then
+        skip latency_and_timeline_figures "no python3 with matplotlib (python3-matplotlib)"; return
+    fi
+    local d="$TMP/lat"; rm -rf "$d"; mkdir -p "$d"; cp "$LAT_FIXTURE"/* "$d/"
+    local f out rc
+    for f in latency timeline; do
+        out=$(MPLCONFIGDIR="$TMP/mpl" "$MPL_PY" "plots/$f.py" "$d" 2>&1); rc=$?
+        [ "$rc" -eq 0 ] && is_png "$d/$f.png" && is_svg "$d/$f.svg" &&
+            pass "${f}_figure_is_valid_png_and_svg" || fail "${f}_figure_is_valid_png_and_svg" "rc=$rc: $(echo "$out" | tail -2)"
+    done
+    local colour; colour=$(awk -F, '$1=="jemalloc" { print tolower($2) }' plots/palette.csv)
+    grep -qi "$colour" "$d/latency.svg" && grep -qi "$colour" "$d/timeline.svg" &&
+        pass latency_and_timeline_use_palette || fail latency_and_timeline_use_palette "$colour not in latency.svg and timeline.svg"
+    # the existing fixture's two timeline samples are enough for a figure too
+    d=$(fresh tl2)
+    MPLCONFIGDIR="$TMP/mpl" "$MPL_PY" plots/timeline.py "$d" >/dev/null 2>&1 && is_png "$d/timeline.png" && is_svg "$d/timeline.svg" &&
+        pass timeline_draws_fixture_samples || fail timeline_draws_fixture_samples "no valid timeline.png from $FIXTURE"
+    # no latency metrics (the fixture run was made without --latency): one line, exit 0, no file
+    d=$(fresh nolat)
+    out=$(MPLCONFIGDIR="$TMP/mpl" "$MPL_PY" plots/latency.py "$d" 2>&1); rc=$?
+    [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [ ! -e "$d/latency.png" ] && [ ! -e "$d/latency.svg" ] &&
+        pass latency_without_metrics_is_quiet_noop || fail latency_without_metrics_is_quiet_noop "rc=$rc, output: $out"
+    # no timeline.csv, then a header-only one: one line, exit 0, no file
+    rm -f "$d/timeline.csv"
+    out=$(MPLCONFIGDIR="$TMP/mpl" "$MPL_PY" plots/timeline.py "$d" 2>&1); rc=$?
+    [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [ ! -e "$d/timeline.png" ] && [ ! -e "$d/timeline.svg" ] &&
+        pass timeline_without_file_is_quiet_noop || fail timeline_without_file_is_quiet_noop "rc=$rc, output: $out"
+    head -1 "$FIXTURE/timeline.csv" >"$d/timeline.csv"
+    out=$(MPLCONFIGDIR="$TMP/mpl" "$MPL_PY" plots/timeline.py "$d" 2>&1); rc=$?
+    [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] && [ ! -e "$d/timeline.png" ] &&
+        pass timeline_with_empty_file_is_quiet_noop || fail timeline_with_empty_file_is_quiet_noop "rc=$rc, output: $out"
+    # render.sh: a stale latency/timeline figure goes, and report.md embeds only what was drawn
+    touch "$d/latency.png" "$d/latency.svg" "$d/timeline.png"
+    plots/render.sh "$d" >/dev/null 2>&1
+    [ ! -e "$d/latency.png" ] && [ ! -e "$d/latency.svg" ] && [ ! -e "$d/timeline.png" ] &&
+        ! grep -q 'latency\.png\|timeline\.png\|^## Latency per call\|^## Memory over time' "$d/report.md" &&
+        pass render_drops_stale_latency_and_timeline || fail render_drops_stale_latency_and_timeline "stale file or report section left"
+    d="$TMP/latr"; rm -rf "$d"; mkdir -p "$d"; cp "$LAT_FIXTURE"/* "$d/"
+    plots/render.sh "$d" >/dev/null 2>&1
+    grep -q '^## Latency per call' "$d/report.md" && grep -q '!\[.*\](latency.png)' "$d/report.md" &&
+        grep -q '^## Memory over time' "$d/report.md" && grep -q '!\[.*\](timeline.png)' "$d/report.md" &&
+        [ -f "$d/latency.png" ] && [ -f "$d/timeline.png" ] &&
+        pass report_embeds_latency_and_timeline || fail report_embeds_latency_and_timeline "$(grep -c 'latency\|timeline' "$d/report.md") mentions"
+}
+
 test_run_all_sweeps_threads() {
     ./run_all.sh --help | grep -q "1,2,4,8" &&
         pass run_all_sweeps_threads_by_default || fail run_all_sweeps_threads_by_default "no default sweep"
@@ -206,4 +257,4 @@ test_run_all_sweeps_threads() {
 
 test_summarize_fixture; test_render_fixture; test_render_is_repeatable; test_without_gnuplot
 test_without_matplotlib; test_nothing_drawable; test_usage; test_old_summary_is_recomputed
-test_run_all_sweeps_threads
+test_run_all_sweeps_threads; test_latency_and_timeline
