@@ -24,6 +24,15 @@ void *ca_malloc_generic(size_t size)
             unsigned c = cls;
             ca_block_t *b = heap->mcache[c];
             if (b == NULL && c + 1 < CA_NCLASS && ca_class_size(c + 1) <= size + size / 8) b = heap->mcache[++c];
+            ca_page_t *head = heap->queues[cls].first;
+            if (b == NULL && (head == NULL || (head->free == NULL && head->local_free == NULL))) {
+                /* nothing of the class's own: borrow a cached block up to
+                 * CA_BORROW_CLASSES above before the slow path */
+                unsigned top = cls + CA_BORROW_CLASSES;
+                if (top >= CA_NCLASS) top = CA_NCLASS - 1;
+                for (c = cls + 1; c <= top && (b = heap->mcache[c]) == NULL; c++) {
+                }
+            }
             if (b != NULL) {
                 heap->mcache[c] = b->next;
                 heap->mcount[c]--;
@@ -46,6 +55,37 @@ void *ca_malloc_generic(size_t size)
 
 void *ca_malloc_slow(size_t size)
 {
+    return ca_malloc_slow_ex(size, true);
+}
+
+/* A medium block of a class up to CA_BORROW_CLASSES above cls, from memory
+ * already in use (the block cache when cached_ok, else a page's free lists),
+ * or NULL. */
+static void *borrow_medium(ca_heap_t *heap, unsigned cls, bool cached_ok)
+{
+    unsigned top = cls + CA_BORROW_CLASSES;
+    if (top >= CA_NCLASS) top = CA_NCLASS - 1;
+    for (unsigned c = cls + 1; c <= top; c++) {
+        ca_block_t *b = heap->mcache[c];
+        if (b != NULL && cached_ok) {
+            heap->mcache[c] = b->next;
+            heap->mcount[c]--;
+            heap->mcache_bytes -= ca_class_size(c);
+            return b;
+        }
+        ca_page_t *page = ca_heap_find_page_used(heap, c);
+        if (page != NULL) {
+            b = page->free;
+            page->free = b->next;
+            page->used++;
+            return b;
+        }
+    }
+    return NULL;
+}
+
+void *ca_malloc_slow_ex(size_t size, bool cached_ok)
+{
     ca_heap_t *heap = ca_tld.heap;
     if (unlikely(heap == NULL)) {
         heap = ca_heap_thread_init();
@@ -64,7 +104,18 @@ void *ca_malloc_slow(size_t size)
     heap->st_slow++;
     ca_heap_tick(heap);
     if (atomic_load_explicit(&heap->notify, memory_order_relaxed) != NULL) ca_heap_drain_notify(heap);
-    ca_page_t *page = ca_heap_find_page(heap, ca_size_class(size));
+    unsigned cls = ca_size_class(size);
+    ca_page_t *page = NULL;
+    if (size > CA_MCACHE_MIN) {
+        /* medium: a free block of this class, else of a class a little
+         * larger, before the class grows into memory not yet in use */
+        page = ca_heap_find_page_used(heap, cls);
+        if (page == NULL) {
+            void *b = borrow_medium(heap, cls, cached_ok);
+            if (b != NULL) return b;
+        }
+    }
+    if (page == NULL) page = ca_heap_find_page(heap, cls);
     if (unlikely(page == NULL)) {
         errno = ENOMEM;
         return NULL;
@@ -136,7 +187,7 @@ void *ca_do_calloc(size_t n, size_t size)
             heap->mcache_bytes -= ca_class_size(cls);
             return memset(b, 0, total);
         }
-        p = ca_malloc_slow(total);
+        p = ca_malloc_slow_ex(total, false);
     } else {
         p = ca_malloc_internal(total);
     }

@@ -70,6 +70,9 @@
 #define CA_MCACHE_BYTES (1024 * 1024)    /* per cached class, blocks cached in the heap */
 #define CA_MCACHE_MIN   (8 * 1024)      /* classes above this use the block cache */
 #define CA_MCACHE_TOTAL (16u << 20)     /* all classes together, per heap */
+#ifndef CA_BORROW_CLASSES
+#define CA_BORROW_CLASSES 4              /* medium: reuse a free block up to this many classes up */
+#endif
 
 enum { CA_SEG_SMALL = 0, CA_SEG_MEDIUM = 1, CA_SEG_LARGE = 2 };
 enum { CA_PAGE_FREE_CLEAN = 0, CA_PAGE_FREE_DIRTY = 1, CA_PAGE_INUSE = 2 };
@@ -294,6 +297,7 @@ ca_hidden void ca_segment_unlock(void);
 
 /* page.c */
 ca_hidden ca_page_t *ca_heap_find_page(ca_heap_t *heap, unsigned cls);
+ca_hidden ca_page_t *ca_heap_find_page_used(ca_heap_t *heap, unsigned cls);
 ca_hidden void ca_heap_drain_notify(ca_heap_t *heap);
 ca_hidden void ca_page_unfull(ca_heap_t *heap, ca_page_t *page);
 ca_hidden void ca_page_retire(ca_heap_t *heap, ca_page_t *page);
@@ -306,6 +310,7 @@ ca_hidden void ca_heap_flush_mcache(ca_heap_t *heap);
 /* alloc.c */
 ca_hidden void *ca_malloc_generic(size_t size);
 ca_hidden void *ca_malloc_slow(size_t size);
+ca_hidden void *ca_malloc_slow_ex(size_t size, bool cached_ok);
 ca_hidden void *ca_do_calloc(size_t n, size_t size);
 ca_hidden void *ca_do_realloc(void *p, size_t size);
 ca_hidden void *ca_alloc_aligned(size_t align, size_t size);

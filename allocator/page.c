@@ -147,6 +147,46 @@ ca_page_t *ca_heap_find_page(ca_heap_t *heap, unsigned cls)
     return page_fresh(heap, cls);
 }
 
+/* Like ca_heap_find_page, but only blocks already handed out once (free or
+ * local_free lists): NULL where the class would have to grow a page or take
+ * a fresh one, i.e. touch memory not yet in use. */
+ca_page_t *ca_heap_find_page_used(ca_heap_t *heap, unsigned cls)
+{
+    ca_pageq_t *q = &heap->queues[cls];
+    ca_page_t *page;
+    while ((page = q->first) != NULL) {
+        if (page->free) return page;
+        if (page->local_free) {
+            page->free = page->local_free;
+            page->local_free = NULL;
+            page->free_is_zero = 0;
+            return page;
+        }
+        if (page->reserved < page->capacity) break;
+        pq_remove(heap, q, page);
+        tag_set(page, tag_get(page) | CA_TAG_FULL);
+    }
+    if (page == NULL) return NULL;
+    /* The head could grow; the pages behind it got blocks back (or were
+     * emptied by earlier calls: those leave as full, paying for the scan). */
+    for (ca_page_t *p = page->next; p != NULL;) {
+        ca_page_t *next = p->next;
+        if (p->free) return p;
+        if (p->local_free) {
+            p->free = p->local_free;
+            p->local_free = NULL;
+            p->free_is_zero = 0;
+            return p;
+        }
+        if (p->reserved == p->capacity) {
+            pq_remove(heap, q, p);
+            tag_set(p, tag_get(p) | CA_TAG_FULL);
+        }
+        p = next;
+    }
+    return NULL;
+}
+
 /* Retires an empty page that is not a queue head. */
 void ca_page_retire(ca_heap_t *heap, ca_page_t *page)
 {

@@ -221,6 +221,41 @@ static void calloc_of_fresh_memory_is_zero(void)
     }
 }
 
+/* Freed medium blocks serve requests of a class a little smaller (up to 4
+ * classes down) before that class grows; calloc still gets zeroes from
+ * those dirty blocks, whether they come from the block cache or a page. */
+static void medium_blocks_are_borrowed_by_smaller_classes_and_calloc_is_zero(void)
+{
+    need_customalloc();
+    enum { N = 400 };
+    static unsigned char *big[N];
+    for (int i = 0; i < N; i++) {
+        big[i] = malloc(20000);     /* class 20 KiB */
+        CHECK(big[i]);
+        memset(big[i], 0xEE, 20000);
+    }
+    /* every other block, so that the pages stay in use (an emptied page
+     * goes back to its segment, its blocks with it) */
+    for (int i = 1; i < N; i += 2) free(big[i]);
+    enum { M = N / 2 - 20 };
+    static unsigned char *small[M];
+    int borrowed = 0;
+    for (int i = 0; i < M; i++) {
+        size_t n = 16900 + (size_t)(i % 7) * 10;   /* class 18 KiB */
+        unsigned char *p = i % 2 ? calloc(1, n) : malloc(n);
+        CHECK(p);
+        if (i % 2)
+            for (size_t j = 0; j < n; j++) CHECK_MSG(p[j] == 0, "calloc(%zu)[%zu] = %d", n, j, p[j]);
+        CHECK(malloc_usable_size(p) >= n);
+        if (malloc_usable_size(p) == 20480) borrowed++;
+        memset(p, 0xDD, n);
+        small[i] = p;
+    }
+    CHECK_MSG(borrowed >= M * 9 / 10, "%d of %d blocks reused a freed 20 KiB block", borrowed, M);
+    for (int i = 0; i < M; i++) free(small[i]);
+    for (int i = 0; i < N; i += 2) free(big[i]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "rss") == 0) {
@@ -239,6 +274,7 @@ int main(int argc, char **argv)
         T(large_realloc_grows_with_mremap),
         T(exited_threads_heaps_are_adopted),
         T(calloc_of_fresh_memory_is_zero),
+        T(medium_blocks_are_borrowed_by_smaller_classes_and_calloc_is_zero),
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     return check_run(tests, sizeof tests / sizeof tests[0], 60);
