@@ -122,6 +122,26 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     return page;
 }
 
+/* Makes `free` non-empty from the blocks the owner got back (its local
+ * frees are collected here); false when the page has none. */
+static bool page_has_freed_blocks(ca_page_t *page)
+{
+    if (page->free) return true;
+    if (!page->local_free) return false;
+    page->free = page->local_free;
+    page->local_free = NULL;
+    page->free_is_zero = 0;
+    return true;
+}
+
+/* A page with nothing to hand out and no room to grow leaves its queue; the
+ * FULL tag sends the next free into it to the slow path, which brings it back. */
+static void page_leave_as_full(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
+{
+    pq_remove(heap, q, page);
+    tag_set(page, tag_get(page) | CA_TAG_FULL);
+}
+
 /* The page to allocate a block of class `cls` from, with `free` non-empty:
  * the queue head after collecting its local frees or growing it; heads with
  * nothing left leave the queue as full; a fresh page when the queue runs out. */
@@ -130,19 +150,12 @@ ca_page_t *ca_heap_find_page(ca_heap_t *heap, unsigned cls)
     ca_pageq_t *q = &heap->queues[cls];
     ca_page_t *page;
     while ((page = q->first) != NULL) {
-        if (page->free) return page;
-        if (page->local_free) {
-            page->free = page->local_free;
-            page->local_free = NULL;
-            page->free_is_zero = 0;
-            return page;
-        }
+        if (page_has_freed_blocks(page)) return page;
         if (page->reserved < page->capacity) {
             page_extend(page);
             return page;
         }
-        pq_remove(heap, q, page);
-        tag_set(page, tag_get(page) | CA_TAG_FULL);
+        page_leave_as_full(heap, q, page);
     }
     return page_fresh(heap, cls);
 }
@@ -155,33 +168,17 @@ ca_page_t *ca_heap_find_page_used(ca_heap_t *heap, unsigned cls)
     ca_pageq_t *q = &heap->queues[cls];
     ca_page_t *page;
     while ((page = q->first) != NULL) {
-        if (page->free) return page;
-        if (page->local_free) {
-            page->free = page->local_free;
-            page->local_free = NULL;
-            page->free_is_zero = 0;
-            return page;
-        }
+        if (page_has_freed_blocks(page)) return page;
         if (page->reserved < page->capacity) break;
-        pq_remove(heap, q, page);
-        tag_set(page, tag_get(page) | CA_TAG_FULL);
+        page_leave_as_full(heap, q, page);
     }
     if (page == NULL) return NULL;
     /* The head could grow; the pages behind it got blocks back (or were
      * emptied by earlier calls: those leave as full, paying for the scan). */
     for (ca_page_t *p = page->next; p != NULL;) {
         ca_page_t *next = p->next;
-        if (p->free) return p;
-        if (p->local_free) {
-            p->free = p->local_free;
-            p->local_free = NULL;
-            p->free_is_zero = 0;
-            return p;
-        }
-        if (p->reserved == p->capacity) {
-            pq_remove(heap, q, p);
-            tag_set(p, tag_get(p) | CA_TAG_FULL);
-        }
+        if (page_has_freed_blocks(p)) return p;
+        if (p->reserved == p->capacity) page_leave_as_full(heap, q, p);
         p = next;
     }
     return NULL;
