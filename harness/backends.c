@@ -91,12 +91,9 @@ struct backend *backend_from_spec(const char *spec)
     b->name = xstrdup(spec);
     b->kind = backend_kind_find(spec);
     if (!b->kind) {
-        char *known = xstrdup("");
-        for (size_t i = 0; i < backend_kind_count; i++) {
-            char *next = xasprintf("%s%s%s", known, i ? ", " : "", backend_kinds[i].name);
-            free(known);
-            known = next;
-        }
+        char *known = NULL;
+        for (size_t i = 0; i < backend_kind_count; i++)
+            append_name(&known, backend_kinds[i].name);
         usage_error("unknown backend '%s' (known: %s; or NAME=PATH.so)", spec, known);
     }
     const char *lib = b->kind->library;

@@ -99,13 +99,10 @@ static int param_index(const struct bench_workload *w, const char *key)
 
 static char *known_keys(const struct bench_workload *w)
 {
-    char *keys = xstrdup("");
-    for (size_t i = 0; w->params && w->params[i].name; i++) {
-        char *next = xasprintf("%s%s%s", keys, i ? ", " : "", w->params[i].name);
-        free(keys);
-        keys = next;
-    }
-    return keys;
+    char *keys = NULL;
+    for (size_t i = 0; w->params && w->params[i].name; i++)
+        append_name(&keys, w->params[i].name);
+    return keys ? keys : xstrdup("none");
 }
 
 static void set_value(struct bench_case *c, const char *key, const char *value,
@@ -130,12 +127,9 @@ struct bench_case *case_resolve(const char *selection, struct param_override *ov
     char *name = strtok_r(spec, ":", &save);
     const struct bench_workload *w = name ? workload_find(name) : NULL;
     if (!w) {
-        char *known = xstrdup("");
-        for (size_t i = 0; i < workload_count(); i++) {
-            char *next = xasprintf("%s%s%s", known, i ? ", " : "", workload_at(i)->name);
-            free(known);
-            known = next;
-        }
+        char *known = NULL;
+        for (size_t i = 0; i < workload_count(); i++)
+            append_name(&known, workload_at(i)->name);
         usage_error("unknown workload '%s' (known: %s)", name ? name : selection, known);
     }
 

@@ -269,12 +269,9 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     } else {
         const struct suite *suite = suite_find(suite_name ? suite_name : DEFAULT_SUITE);
         if (!suite) {
-            char *known = xstrdup("");
-            for (size_t i = 0; i < suite_count; i++) {
-                char *next = xasprintf("%s%s%s", known, i ? ", " : "", suites[i].name);
-                free(known);
-                known = next;
-            }
+            char *known = NULL;
+            for (size_t i = 0; i < suite_count; i++)
+                append_name(&known, suites[i].name);
             usage_error("unknown suite '%s' (known: %s)", suite_name, known);
         }
         selection_count = 0;

@@ -83,6 +83,13 @@ char *xasprintf(const char *fmt, ...)
     return s;
 }
 
+void append_name(char **list, const char *name)
+{
+    char *next = *list ? xasprintf("%s, %s", *list, name) : xstrdup(name);
+    free(*list);
+    *list = next;
+}
+
 size_t split_list(char *list, char ***items_out)
 {
     size_t n = 0;

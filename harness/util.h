@@ -29,6 +29,10 @@ void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 
+/* Appends ", name" (or just "name" to an empty list) to the heap string
+ * *list, which starts as NULL: for "known: a, b, c" in error messages. */
+void append_name(char **list, const char *name);
+
 /* Splits a comma-separated list in place; returns the number of items. */
 size_t split_list(char *list, char ***items_out);
 
