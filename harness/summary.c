@@ -181,19 +181,34 @@ static void print_number(FILE *f, double v, bool last)
     csv_write_field(f, text, last);
 }
 
-/* Metrics worth a line in the end-of-run table: the times, or the throughput
- * of a fixed-duration workload (whose wall time is only its duration). */
+/* A workload that reports a rate (ops_per_s) runs for a fixed time (larson,
+ * random_churn): its wall time is only that duration, and the rate is what
+ * differs between backends. The end-of-run table and the scores both go by
+ * this. */
+#define TIME_METRIC "wall_ms"
+#define RATE_METRIC "ops_per_s"
+
+/* Whether `backend` (any backend when NULL) reports a rate in g's cell. */
+static bool cell_has_rate(const struct group *groups, size_t n, const char *backend,
+                          const struct group *g)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(groups[i].metric, RATE_METRIC) == 0 && groups[i].n > 0 &&
+            strcmp(groups[i].workload, g->workload) == 0 && groups[i].threads == g->threads &&
+            (!backend || strcmp(groups[i].backend, backend) == 0))
+            return true;
+    return false;
+}
+
+/* Metrics worth a line in the end-of-run table: the times, or the rate of a
+ * fixed-duration workload. */
 static bool is_headline(const struct group *groups, size_t n, const struct group *g)
 {
-    if (strcmp(g->unit, "ops/s") == 0)
+    if (strcmp(g->metric, RATE_METRIC) == 0)
         return true;
     if (strcmp(g->unit, "ms") != 0 || !strcmp(g->metric, "user_ms") || !strcmp(g->metric, "sys_ms"))
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(groups[i].unit, "ops/s") == 0 && strcmp(groups[i].workload, g->workload) == 0 &&
-            groups[i].threads == g->threads)
-            return false;
-    return true;
+    return !cell_has_rate(groups, n, NULL, g);
 }
 
 static void print_table(FILE *out, const struct group *groups, size_t n)
@@ -292,23 +307,15 @@ static void ratio_interval(const struct group *groups, size_t n, const struct gr
 
 /* ---- scores.csv ---- */
 
-/* A cell's time is its wall_ms, except in a workload that reports a rate
- * (ops_per_s): those run for a fixed time (larson, random_churn), so their
- * time per operation, 1/ops_per_s, is what differs between backends. */
-#define SCORE_TIME "wall_ms"
-#define SCORE_RATE "ops_per_s"
-
-/* glibc's group that scores a cell, or NULL when `g` is not one. */
+/* glibc's group that scores a cell (its time, or its rate in a
+ * fixed-duration workload), or false when `g` is not one. */
 static bool is_score_cell(const struct group *groups, size_t n, const struct group *g,
                           bool *rate)
 {
     if (strcmp(g->backend, "glibc") != 0 || g->n == 0)
         return false;
-    struct group probe = *g;
-    probe.metric = SCORE_RATE;
-    const struct group *r = find_group(groups, n, "glibc", &probe);
-    *rate = r && r->n > 0;
-    return strcmp(g->metric, *rate ? SCORE_RATE : SCORE_TIME) == 0;
+    *rate = cell_has_rate(groups, n, "glibc", g);
+    return strcmp(g->metric, *rate ? RATE_METRIC : TIME_METRIC) == 0;
 }
 
 /* One line per backend: the geometric mean of its time ratios to glibc over
@@ -373,7 +380,7 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
         }
         char number[32];
         csv_write_field(f, backend, false);
-        csv_write_field(f, any_rate ? SCORE_TIME ";1/" SCORE_RATE : SCORE_TIME, false);
+        csv_write_field(f, any_rate ? TIME_METRIC ";1/" RATE_METRIC : TIME_METRIC, false);
         snprintf(number, sizeof number, "%zu", counted);
         csv_write_field(f, number, false);
         snprintf(number, sizeof number, "%zu", total);
