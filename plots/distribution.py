@@ -69,13 +69,10 @@ def main():
                       (", log scale" if ax.get_yscale() == "log" else ""))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
-    for k in range(len(cells), nrows * ncols):
-        axes[k // ncols][k % ncols].axis("off")
-    mplcommon.titles(fig, "Every repetition: wall time (or ops/s where reported) per workload "
-                          "and backend (dots: repetitions; boxes: quartiles)", run.subtitle())
-    height = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.55 / height))
-    mplcommon.save(fig, run.dir, "distribution")
+    mplcommon.finish_grid(fig, axes, len(cells),
+                          "Every repetition: wall time (or ops/s where reported) per workload "
+                          "and backend (dots: repetitions; boxes: quartiles)", run.subtitle(),
+                          run.dir, "distribution", top=0.55)
     return 0
 
 

@@ -98,16 +98,13 @@ def main():
         ax.set_ylabel("latency per call (ns, log scale)")
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
-    for k in range(len(todo), nrows * ncols):
-        axes[k // ncols][k % ncols].axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=run.palette.colour[b]) for b in backends if b in shown]
     fig.legend(handles, [b for b in backends if b in shown], loc="lower center",
                ncol=min(len(handles), 8), frameon=False, bbox_to_anchor=(0.5, 0))
-    mplcommon.titles(fig, "Latency per call, ns, lower is better (bar: median of repetitions, "
-                          "line: min–max, dashed: timer resolution)", run.subtitle())
-    height = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0.35 / height, 1, 1 - 0.5 / height))
-    mplcommon.save(fig, run.dir, "latency")
+    mplcommon.finish_grid(fig, axes, len(todo),
+                          "Latency per call, ns, lower is better (bar: median of repetitions, "
+                          "line: min–max, dashed: timer resolution)", run.subtitle(), run.dir,
+                          "latency", bottom=0.35)
     return 0
 
 

@@ -23,6 +23,18 @@ def titles(fig, title, subtitle):
     fig.text(0.5, 1 - 0.3 / height, subtitle, ha="center", va="top", fontsize=9, color="#444444")
 
 
+def finish_grid(fig, axes, used, title, subtitle, run_dir, name, top=0.5, bottom=0.0):
+    """Ends a figure of panels: blanks the panels past the first `used`, sets
+    the titles, keeps `top` inches above the panels for them (and `bottom`
+    below, for a legend), and saves it."""
+    for ax in [ax for row in axes for ax in row][used:]:
+        ax.axis("off")
+    titles(fig, title, subtitle)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, bottom / height, 1, 1 - top / height))
+    save(fig, run_dir, name)
+
+
 def save(fig, run_dir, name):
     for ext in ("png", "svg"):
         path = os.path.join(run_dir, f"{name}.{ext}")

@@ -94,14 +94,9 @@ def main():
         ax.grid(color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.legend(fontsize=7, frameon=False, loc="best")
-    for k in range(len(cells), nrows * ncols):
-        axes[k // ncols][k % ncols].axis("off")
-    mplcommon.titles(fig, "Resident set over time: one repetition per backend, its median-wall-time "
-                          "one (legend), sampled every 10 ms",
-                     run.subtitle())
-    height = fig.get_size_inches()[1]
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))
-    mplcommon.save(fig, run.dir, "timeline")
+    mplcommon.finish_grid(fig, axes, len(cells),
+                          "Resident set over time: one repetition per backend, its median-wall-time "
+                          "one (legend), sampled every 10 ms", run.subtitle(), run.dir, "timeline")
     return 0
 
 
