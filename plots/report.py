@@ -54,6 +54,12 @@ class Report:
         else:
             self.w(f"*(figure {name}.png was not drawn: see the output of plots/render.sh)*", "")
 
+    def section_if_drawn(self, name, heading, alt, caption):
+        """A section for a figure that only some runs have (e.g. --latency)."""
+        if os.path.exists(os.path.join(self.run.dir, f"{name}.png")):
+            self.w(f"## {heading}", "", caption, "")
+            self.figure(name, alt)
+
     # ---- sections ----
     def header(self):
         run, meta = self.run, self.run.meta
@@ -286,20 +292,16 @@ class Report:
                "Each dot is one repetition's wall time; boxes span the quartiles. A lone dot far "
                "from its group is a noisy repetition, which the median ignores.", "")
         self.figure("distribution", "wall time of every repetition")
-        if os.path.exists(os.path.join(self.run.dir, "timeline.png")):
-            self.w("## Memory over time", "",
-                   "Resident set (MiB) against time since the process started, one line per "
-                   "backend (its median-wall-time repetition, named in the legend): the height is "
-                   "memory held, a rising line is growth, a step down is memory returned to the OS.",
-                   "")
-            self.figure("timeline", "RSS over time per workload and backend")
-        if os.path.exists(os.path.join(self.run.dir, "latency.png")):
-            self.w("## Latency per call", "",
-                   "Per workload and operation, p50, p99, p99.9 and max time of one call in ns "
-                   "(log axis; bar: median over repetitions, line: min–max; dashed: timer "
-                   "resolution): p50 is the usual call, the tail groups show the rare slow ones.",
-                   "")
-            self.figure("latency", "latency percentiles per workload and backend")
+        self.section_if_drawn(
+            "timeline", "Memory over time", "RSS over time per workload and backend",
+            "Resident set (MiB) against time since the process started, one line per "
+            "backend (its median-wall-time repetition, named in the legend): the height is "
+            "memory held, a rising line is growth, a step down is memory returned to the OS.")
+        self.section_if_drawn(
+            "latency", "Latency per call", "latency percentiles per workload and backend",
+            "Per workload and operation, p50, p99, p99.9 and max time of one call in ns "
+            "(log axis; bar: median over repetitions, line: min–max; dashed: timer "
+            "resolution): p50 is the usual call, the tail groups show the rare slow ones.")
 
     def failures(self):
         run = self.run
