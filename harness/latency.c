@@ -71,12 +71,6 @@ static double bucket_mid(size_t b)
 
 /* ---- The workload API ---- */
 
-bool bench_latency_enabled(const struct bench_ctx *ctx)
-{
-    (void)ctx;
-    return enabled;
-}
-
 struct bench_lat *bench_lat_recorder(struct bench_ctx *ctx)
 {
     (void)ctx;
@@ -136,11 +130,6 @@ void latency_enable(void)
             resolution_ticks = (double)d[i];
             break;
         }
-}
-
-bool latency_on(void)
-{
-    return enabled;
 }
 
 /* ---- Report ---- */

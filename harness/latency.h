@@ -16,7 +16,6 @@ extern bool latency_requested;
  * counter's rate against CLOCK_MONOTONIC (about 20 ms) and the median cost of
  * reading it twice, which every sample has subtracted. */
 void latency_enable(void);
-bool latency_on(void);
 
 /* After the workload: merges every thread's recorder and reports, per kind
  * that saw any operation, <kind>_p50_ns, _p99_ns, _p999_ns, _max_ns (unit ns),

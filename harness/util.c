@@ -39,11 +39,6 @@ uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-double ms_since(uint64_t start_ns)
-{
-    return (double)(now_ns() - start_ns) / 1e6;
-}
-
 void *xmalloc(size_t size)
 {
     void *p = malloc(size ? size : 1);

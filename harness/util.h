@@ -21,7 +21,6 @@ _Noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1
 _Noreturn void fatal_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 uint64_t now_ns(void);
-double ms_since(uint64_t start_ns);
 
 /* A heap string built with printf formatting; never NULL (aborts on OOM). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -171,7 +171,6 @@ enum bench_lat_kind {
     BENCH_LAT_KINDS
 };
 struct bench_lat;
-bool bench_latency_enabled(const struct bench_ctx *ctx);
 /* Thread-safe; call once in each thread that times, outside its hot loop. */
 struct bench_lat *bench_lat_recorder(struct bench_ctx *ctx);
 /* Adds one sample of `ticks` counter ticks (not thread-safe: one recorder per thread). */
