@@ -11,10 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One backend x workload x threads: how each of its repetitions ended (the
+ * status of the first row of each rep, in file order). */
+struct cell {
+    const char *backend, *workload;
+    int threads;
+    size_t reps;
+    int *rep_ids;
+    const char **rep_status;
+};
+
 /* One backend x workload x threads x metric: the values of its ok runs. */
 struct group {
     const char *backend, *workload, *metric, *unit;
     int threads;
+    size_t cell; /* index of its cell */
     double *values;
     size_t n;
     double median, min, max;
@@ -68,33 +79,46 @@ static int cmp_group(const void *a, const void *b)
     return c ? c : strcmp(x->metric, y->metric);
 }
 
-static bool same_cell(const struct group *g, const struct result_row *r)
+/* The cell of row r, added to `cells` when new; the row's rep is recorded
+ * with its status the first time the rep is seen. */
+static size_t cell_of_row(struct cell **cells, size_t *count, const struct result_row *r)
 {
-    return strcmp(g->backend, r->backend) == 0 && strcmp(g->workload, r->workload) == 0 &&
-           g->threads == r->threads;
+    size_t c = 0;
+    while (c < *count && !((*cells)[c].threads == r->threads &&
+                           strcmp((*cells)[c].backend, r->backend) == 0 &&
+                           strcmp((*cells)[c].workload, r->workload) == 0))
+        c++;
+    if (c == *count) {
+        *cells = xrealloc(*cells, (*count + 1) * sizeof **cells);
+        (*cells)[(*count)++] = (struct cell){.backend = r->backend, .workload = r->workload,
+                                             .threads = r->threads};
+    }
+    struct cell *cell = &(*cells)[c];
+    size_t k = 0;
+    while (k < cell->reps && cell->rep_ids[k] != r->rep)
+        k++;
+    if (k == cell->reps) {
+        cell->rep_ids = xrealloc(cell->rep_ids, (k + 1) * sizeof *cell->rep_ids);
+        cell->rep_status = xrealloc(cell->rep_status, (k + 1) * sizeof *cell->rep_status);
+        cell->rep_ids[k] = r->rep;
+        cell->rep_status[k] = r->status;
+        cell->reps++;
+    }
+    return c;
 }
 
-/* The status counts of one backend x workload x threads cell, one per rep. */
-static void cell_runs(const struct result_row *rows, size_t n, const struct group *g,
-                      char *out, size_t size, size_t *ok_count)
+/* The cell's status counts ("ok=4;crashed=1", statuses in order of first
+ * appearance); returns how many reps ended ok. */
+static size_t cell_runs(const struct cell *cell, char *out, size_t size)
 {
     const char *statuses[32];
-    size_t counts[32], kinds = 0;
-    *ok_count = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!same_cell(g, &rows[i]))
-            continue;
-        bool first_of_rep = true; /* count each rep once */
-        for (size_t j = 0; j < i && first_of_rep; j++)
-            if (same_cell(g, &rows[j]) && rows[j].rep == rows[i].rep)
-                first_of_rep = false;
-        if (!first_of_rep)
-            continue;
+    size_t counts[32], kinds = 0, ok_count = 0;
+    for (size_t i = 0; i < cell->reps; i++) {
         size_t k = 0;
-        while (k < kinds && strcmp(statuses[k], rows[i].status) != 0)
+        while (k < kinds && strcmp(statuses[k], cell->rep_status[i]) != 0)
             k++;
         if (k == kinds && kinds < 32) {
-            statuses[kinds] = rows[i].status;
+            statuses[kinds] = cell->rep_status[i];
             counts[kinds++] = 0;
         }
         if (k < kinds)
@@ -105,28 +129,31 @@ static void cell_runs(const struct result_row *rows, size_t n, const struct grou
         size_t used = strlen(out);
         snprintf(out + used, size - used, "%s%s=%zu", k ? ";" : "", statuses[k], counts[k]);
         if (strcmp(statuses[k], "ok") == 0)
-            *ok_count = counts[k];
+            ok_count = counts[k];
     }
+    return ok_count;
 }
 
 static size_t build_groups(const struct result_row *rows, size_t n, struct group **out)
 {
     struct group *groups = NULL;
-    size_t count = 0;
+    struct cell *cells = NULL;
+    size_t count = 0, cell_count = 0;
     for (size_t i = 0; i < n; i++) {
         const struct result_row *r = &rows[i];
+        size_t cell = cell_of_row(&cells, &cell_count, r);
         bool ok = strcmp(r->status, "ok") == 0;
         /* Failed cells keep one group under the metric "run". */
         const char *metric = ok ? r->metric : "run";
         const char *unit = ok ? r->unit : "";
         size_t g = 0;
-        while (g < count && !(same_cell(&groups[g], r) && strcmp(groups[g].metric, metric) == 0))
+        while (g < count && !(groups[g].cell == cell && strcmp(groups[g].metric, metric) == 0))
             g++;
         if (g == count) {
             groups = xrealloc(groups, (count + 1) * sizeof *groups);
             groups[count++] = (struct group){.backend = r->backend, .workload = r->workload,
                                              .metric = metric, .unit = unit,
-                                             .threads = r->threads};
+                                             .threads = r->threads, .cell = cell};
         }
         char *end = NULL;
         double v = ok ? strtod(r->value, &end) : NAN;
@@ -139,8 +166,7 @@ static size_t build_groups(const struct result_row *rows, size_t n, struct group
      * ok runs reports through its metrics and the runs column. */
     size_t kept = 0;
     for (size_t g = 0; g < count; g++) {
-        size_t ok_count;
-        cell_runs(rows, n, &groups[g], groups[g].runs, sizeof groups[g].runs, &ok_count);
+        size_t ok_count = cell_runs(&cells[groups[g].cell], groups[g].runs, sizeof groups[g].runs);
         if (strcmp(groups[g].metric, "run") == 0 && ok_count > 0)
             continue;
         double *sorted = groups[g].values;
@@ -149,6 +175,9 @@ static size_t build_groups(const struct result_row *rows, size_t n, struct group
         groups[g].max = groups[g].n ? sorted[groups[g].n - 1] : NAN;
         groups[kept++] = groups[g];
     }
+    for (size_t c = 0; c < cell_count; c++)
+        free(cells[c].rep_ids), free(cells[c].rep_status);
+    free(cells);
     qsort(groups, kept, sizeof *groups, cmp_group);
     *out = groups;
     return kept;
