@@ -1,6 +1,7 @@
 # Top-level build: the harness (build/bench), the project's allocator
 # (build/libcustomalloc.so) and the tests. Each part lists its own sources in a
-# build.mk beside them; this file only holds what they share.
+# build.mk beside them, the tests theirs in tests/build.mk; this file only
+# holds what they share.
 
 CC      ?= cc
 BUILD   := build
@@ -16,6 +17,7 @@ all:
 
 include harness/build.mk
 include allocator/build.mk
+include trace/build.mk
 -include allocator/article/build.mk
 -include plots/build.mk
 include tests/build.mk

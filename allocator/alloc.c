@@ -1,94 +1,65 @@
-/* alloc.c: allocation past the fast path (sizes above the direct array,
- * exhausted pages, the first call of a thread), calloc, realloc, aligned
- * allocation and usable size. */
+/* alloc.c: malloc (the fast path and what is behind it), calloc, aligned
+ * allocation, usable size. Part of the unit override.c compiles (so that
+ * the exported symbols can be aliases of these functions and the fast
+ * paths inline into calloc and realloc).
+ *
+ * Semantics follow glibc 2.36 wherever the peers disagree: every result is
+ * 16-byte aligned, realloc(p, 0) frees and returns NULL, overflow and sizes
+ * above PTRDIFF_MAX fail with ENOMEM. */
 #include "internal.h"
-
-#include <stdint.h>
-
-#define CA_MAX_REQUEST ((size_t)PTRDIFF_MAX)
 
 /* ---------------------------------------------------------------------------
  * malloc
  * ------------------------------------------------------------------------- */
+static void *alloc_generic(size_t size);
 
-/* Sizes above the direct array, or a direct entry with nothing to pop. */
-void *ca_malloc_generic(size_t size)
+/* malloc: one bound check, one TLS-indexed load, pop. The page the direct
+ * entry points to is a queue head, whose `used` is not a count while it is
+ * one (page.c), so the pop does not count. The first block of a page's list
+ * is always valid (free put it there after its checks, or an earlier pop
+ * checked it); what is checked is its link, before it becomes the head: it
+ * must decode to a user address (one compare with 2^47). That refuses a
+ * link changed by a write into the freed block (see ca_link_encode), and
+ * it ends the list: the end block's link decodes above the bound. Whatever
+ * fails (no heap yet, an exhausted page, a bad link) falls to the generic
+ * path, which tells them apart. */
+ca_fast void *ca_malloc(size_t size)
 {
-    ca_heap_t *heap = ca_tld.heap;
-    if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
-        unsigned cls = ca_size_class(size);
-        if (size > CA_MCACHE_MIN) {
-            /* the class's own cached blocks, else the next class's when
-             * that still wastes at most 1/8 of the request: memory already
-             * in use serves before a page does (less fragmentation) */
-            unsigned c = cls;
-            ca_block_t *b = heap->mcache[c];
-            if (b == NULL && c + 1 < CA_NCLASS && ca_class_size(c + 1) <= size + size / 8) b = heap->mcache[++c];
-            ca_page_t *head = heap->queues[cls].first;
-            if (b == NULL && (head == NULL || (head->free == NULL && head->local_free == NULL))) {
-                /* nothing of the class's own: borrow a cached block up to
-                 * CA_BORROW_CLASSES above before the slow path */
-                unsigned top = cls + CA_BORROW_CLASSES;
-                if (top >= CA_NCLASS) top = CA_NCLASS - 1;
-                for (c = cls + 1; c <= top && (b = heap->mcache[c]) == NULL; c++) {
-                }
-            }
-            if (b != NULL) {
-                heap->mcache[c] = b->next;
-                heap->mcount[c]--;
-                heap->mcache_bytes -= ca_class_size(c);
-                return b;
-            }
-        }
-        ca_page_t *page = heap->queues[cls].first;
-        if (page != NULL) {
-            ca_block_t *b = page->free;
-            if (b != NULL) {
-                page->free = b->next;
-                page->used++;
-                return b;
-            }
-        }
+    if (likely(size <= CA_DIRECT_MAX)) {
+        ca_page_t *page = ca_tld.direct[(size + 15) >> 4];
+        ca_block_t *b = page->free_link;
+        uintptr_t next = ca_link_decode(page->key, b->link);
+        if (likely(next < ca_link_bound)) return ca_page_take(page, b, next);
     }
-    return ca_malloc_slow(size);
+    return alloc_generic(size);
 }
 
-void *ca_malloc_slow(size_t size)
+/* A large block (large.c; room: see ca_large_alloc). When the kernel
+ * refuses the arena more address space, what no live heap holds (the
+ * caches, the empty pages of abandoned heaps, the arena's free spans) is
+ * given back and the call is made once more: memory the program freed
+ * must stay usable under an address-space limit. */
+void *ca_alloc_large(size_t size, size_t align, size_t room)
 {
-    return ca_malloc_slow_ex(size, true);
+    void *p = ca_large_alloc(size, align, room);
+    if (p != NULL) return p;
+    ca_heap_release_unowned();
+    return ca_large_alloc(size, align, room);
 }
 
-/* A medium block of a class up to CA_BORROW_CLASSES above cls, from memory
- * already in use (the block cache when cached_ok, else a page's free lists),
- * or NULL. */
-static void *borrow_medium(ca_heap_t *heap, unsigned cls, bool cached_ok)
-{
-    unsigned top = cls + CA_BORROW_CLASSES;
-    if (top >= CA_NCLASS) top = CA_NCLASS - 1;
-    for (unsigned c = cls + 1; c <= top; c++) {
-        ca_block_t *b = heap->mcache[c];
-        if (b != NULL && cached_ok) {
-            heap->mcache[c] = b->next;
-            heap->mcount[c]--;
-            heap->mcache_bytes -= ca_class_size(c);
-            return b;
-        }
-        ca_page_t *page = ca_heap_find_page_used(heap, c);
-        if (page != NULL) {
-            b = page->free;
-            page->free = b->next;
-            page->used++;
-            return b;
-        }
-    }
-    return NULL;
-}
-
-void *ca_malloc_slow_ex(size_t size, bool cached_ok)
+/* Past the fast path: no heap yet, sizes above the direct array, an empty
+ * head page; cached_ok false: not from the (dirty) medium block cache. */
+static ca_noinline void *alloc_slow(size_t size, bool cached_ok)
 {
     ca_heap_t *heap = ca_tld.heap;
     if (unlikely(heap == NULL)) {
-        heap = ca_heap_thread_init();
+        /* A thread past its exit destructor must not take a heap again: it
+         * could die owning it (the C library runs a bounded number of
+         * destructor rounds, and ours may have had its last one). What it
+         * still allocates gets a mapping of its own, which any thread can
+         * free. */
+        if (ca_tld.exiting) return ca_alloc_large(size, 0, 0);
+        heap = ca_init_thread();
         if (heap == NULL) {
             errno = ENOMEM;
             return NULL;
@@ -99,54 +70,77 @@ void *ca_malloc_slow_ex(size_t size, bool cached_ok)
             errno = ENOMEM;
             return NULL;
         }
-        return ca_large_alloc(size, 0);
+        return ca_alloc_large(size, 0, 0);
     }
     heap->st_slow++;
     ca_heap_tick(heap);
-    if (atomic_load_explicit(&heap->notify, memory_order_relaxed) != NULL) ca_heap_drain_notify(heap);
+    if (atomic_load_explicit(&heap->notify, memory_order_relaxed) != NULL) ca_page_drain_notify(heap);
     unsigned cls = ca_size_class(size);
-    ca_page_t *page = NULL;
-    if (size > CA_MCACHE_MIN) {
-        /* medium: a free block of this class, else of a class a little
-         * larger, before the class grows into memory not yet in use */
-        page = ca_heap_find_page_used(heap, cls);
+    if (size > CA_REUSE_MIN) {
+        void *b = ca_mcache_reuse(heap, cls, cached_ok);
+        if (b != NULL) return b;
+    }
+    ca_page_t *page = ca_page_find(heap, cls);
+    if (unlikely(page == NULL)) {
+        ca_heap_release_unowned();   /* see ca_alloc_large */
+        page = ca_page_find(heap, cls);
         if (page == NULL) {
-            void *b = borrow_medium(heap, cls, cached_ok);
-            if (b != NULL) return b;
+            errno = ENOMEM;
+            return NULL;
         }
     }
-    if (page == NULL) page = ca_heap_find_page(heap, cls);
-    if (unlikely(page == NULL)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    ca_block_t *b = page->free;
-    page->free = b->next;
-    page->used++;
-    return b;
+    return ca_page_pop(page);
 }
 
-static inline void *ca_malloc_internal(size_t size)
+/* alloc_generic's size of class cls, past its first look (heap and
+ * bound checked): the medium block cache's other options, the queue head
+ * (whose pop aborts on a bad link), else the slow path. */
+static ca_noinline void *alloc_class(ca_heap_t *heap, unsigned cls, size_t size)
 {
-    return ca_malloc_fast(size);
+    if (size > CA_MCACHE_MIN) {
+        void *b = ca_mcache_malloc(heap, cls, size);
+        if (b != NULL) return b;
+    }
+    ca_page_t *page = heap->queues[cls].first;
+    if (page != NULL && page->free_link != CA_LIST_END) return ca_page_pop(page);
+    return alloc_slow(size, true);
+}
+
+/* Sizes above the direct array, or a direct entry whose head link failed
+ * malloc's check: a medium size pops its class's list of the block cache
+ * when it holds a block (the common case: that pop makes no call, so it
+ * saves no registers); anything else is alloc_class's. */
+static ca_noinline void *alloc_generic(size_t size)
+{
+    ca_heap_t *heap = ca_tld.heap;
+    if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
+        unsigned cls = ca_size_class(size);
+        if (size > CA_MCACHE_MIN && likely(heap->mcache[cls] != NULL)) return ca_mcache_pop(heap, cls);
+        return alloc_class(heap, cls, size);
+    }
+    return alloc_slow(size, true);
 }
 
 /* ---------------------------------------------------------------------------
  * Usable size
  * ------------------------------------------------------------------------- */
-size_t ca_usable_size(const void *p)
+/* The usable size of the live block p (a large block or a page's block);
+ * anything that is not the start of a live block (or the aligned pointer
+ * handed out for one) aborts: "invalid <what>". */
+size_t ca_alloc_usable(void *p, const char *what)
+{
+    if (!ca_segmap_has(p)) return ca_large_usable(p, what);
+    ca_page_t *page = ca_page_of(p);
+    ca_block_t *b = page->state == CA_PAGE_INUSE ? ca_page_resolve(page, p) : NULL;
+    if (b == NULL || ca_mcache_is_free(page, b, atomic_load_explicit(&page->heap, memory_order_relaxed) == ca_tld.heap))
+        ca_os_fatal(what, p);
+    return page->block_size - (size_t)((uint8_t *)p - (uint8_t *)b);
+}
+
+size_t ca_malloc_usable_size(void *p)
 {
     if (p == NULL) return 0;
-    ca_segment_t *seg = ca_segment_of(p);
-    if ((const void *)seg == p) {
-        size_t size = 0;
-        return ca_huge_lookup(p, &size) ? size : 0;
-    }
-    if (seg->kind == CA_SEG_LARGE) return seg->map_size - (size_t)((const uint8_t *)p - (uint8_t *)seg);
-    ca_page_t *page = ca_page_of(p);
-    if (!atomic_load_explicit(&page->has_aligned, memory_order_relaxed)) return page->block_size;
-    const uint8_t *block = (const uint8_t *)ca_block_start(page, p);
-    return page->block_size - (size_t)((const uint8_t *)p - block);
+    return ca_alloc_usable(p, "invalid malloc_usable_size");
 }
 
 /* ---------------------------------------------------------------------------
@@ -155,20 +149,16 @@ size_t ca_usable_size(const void *p)
 
 /* Whether a block just allocated is known to be zero past its first word.
  * Only medium pages keep free_is_zero exact (their local frees never take the
- * fast path, which pushes onto `free` without clearing it); small blocks are
+ * fast path, which pushes onto the free list without clearing it); small blocks are
  * simply cleared. */
-static bool fresh_zero(void *p)
+static bool calloc_fresh_zero(void *p)
 {
-    ca_segment_t *seg = ca_segment_of(p);
-    if ((void *)seg == p) return true;              /* huge aligned: fresh mmap */
-    /* A fresh mapping reads as zero; below 1 MiB it is touched anyway (the
-     * caller is about to use it), above that left to fault in lazily. */
-    if (seg->kind == CA_SEG_LARGE) return seg->large_zero && seg->map_size > ((size_t)1 << 20);
+    if (!ca_segmap_has(p)) return ca_large_zero(p);
     ca_page_t *page = ca_page_of(p);
     return page->block_size > CA_MCACHE_MIN && page->free_is_zero;
 }
 
-void *ca_do_calloc(size_t n, size_t size)
+void *ca_calloc(size_t n, size_t size)
 {
     size_t total;
     if (unlikely(__builtin_mul_overflow(n, size, &total))) {
@@ -180,21 +170,15 @@ void *ca_do_calloc(size_t n, size_t size)
         /* the medium block cache holds dirty blocks: take those knowingly */
         ca_heap_t *heap = ca_tld.heap;
         unsigned cls = ca_size_class(total);
-        ca_block_t *b = heap ? heap->mcache[cls] : NULL;
-        if (b != NULL) {
-            heap->mcache[cls] = b->next;
-            heap->mcount[cls]--;
-            heap->mcache_bytes -= ca_class_size(cls);
-            return memset(b, 0, total);
-        }
-        p = ca_malloc_slow_ex(total, false);
+        if (heap != NULL && heap->mcache[cls] != NULL) return memset(ca_mcache_pop(heap, cls), 0, total);
+        p = alloc_slow(total, false);
     } else {
-        p = ca_malloc_internal(total);
+        p = ca_malloc(total);
     }
     if (p == NULL) return NULL;
     /* The free_is_zero flag describes the list the block was just popped
      * from; nothing ran in between that could change it. */
-    if (total > 64 && fresh_zero(p))
+    if (total > 64 && calloc_fresh_zero(p))
         memset(p, 0, sizeof(ca_block_t));
     else
         memset(p, 0, total);
@@ -202,73 +186,79 @@ void *ca_do_calloc(size_t n, size_t size)
 }
 
 /* ---------------------------------------------------------------------------
- * realloc
+ * Aligned allocation
  * ------------------------------------------------------------------------- */
-static void *realloc_move(void *p, size_t old_usable, size_t size)
-{
-    void *q = ca_malloc_internal(size);
-    if (q == NULL) return NULL;
-    memcpy(q, p, old_usable < size ? old_usable : size);
-    ca_free_fast(p);
-    return q;
-}
 
-void *ca_do_realloc(void *p, size_t size)
+/* align is a power of two here. */
+static void *alloc_aligned(size_t align, size_t size)
 {
-    if (p == NULL) return ca_malloc_internal(size);
-    if (size == 0) {
-        ca_free_fast(p);
-        return NULL;
-    }
-    if (size > CA_MAX_REQUEST) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    ca_segment_t *seg = ca_segment_of(p);
-    if ((void *)seg == p) {
-        size_t usable = 0;
-        ca_huge_lookup(p, &usable);
-        if (size <= usable) return p;
-        return realloc_move(p, usable, size);
-    }
-    if (seg->kind == CA_SEG_LARGE) {
-        if (size > CA_MEDIUM_MAX) return ca_large_realloc(seg, p, size);
-        /* shrinking a large block to a page size: in place unless it would
-         * waste more than 3/4 of the block */
-        size_t usable = ca_usable_size(p);
-        if (size >= usable / 4) return p;
-        return realloc_move(p, usable, size);
-    }
-    size_t usable = ca_usable_size(p);
-    /* Shrink and grow-within-the-block stay in place; only a block that
-     * would waste more than 3/4 of itself (and at least 1 KiB) moves down. */
-    if (size <= usable) {
-        if (usable <= 1024 || size >= usable / 4) return p;
-    }
-    return realloc_move(p, usable, size);
-}
-
-/* ---------------------------------------------------------------------------
- * Aligned allocation (align is a power of two here)
- * ------------------------------------------------------------------------- */
-void *ca_alloc_aligned(size_t align, size_t size)
-{
-    if (align <= 16) return ca_malloc_internal(size);
+    if (align <= 16) return ca_malloc(size);
     if (size > CA_MAX_REQUEST || align > CA_MAX_REQUEST) {
         errno = ENOMEM;
         return NULL;
     }
-    if (align >= CA_SEG_SIZE) return ca_huge_aligned_alloc(size, align);
-    if (size <= CA_MEDIUM_MAX && align <= CA_MEDIUM_MAX / 2 && size + align - 16 <= CA_MEDIUM_MAX) {
+    /* At least one byte: the aligned address of an over-allocated block of
+     * size + align - 16 bytes may lie at its very end, which for size 0 is
+     * the first byte of the next block (a live block handed out twice). */
+    if (size == 0) size = 1;
+    /* (an exiting thread's blocks are large ones, see alloc_slow) */
+    if (size <= CA_MEDIUM_MAX && align <= CA_MEDIUM_MAX / 2 && size + align - 16 <= CA_MEDIUM_MAX &&
+        !ca_tld.exiting) {
         /* Blocks of a power-of-two class are often aligned already. */
-        void *p = ca_malloc_internal(size);
+        void *p = ca_malloc(size);
         if (p == NULL || ((uintptr_t)p & (align - 1)) == 0) return p;
-        ca_free_fast(p);
-        p = ca_malloc_internal(size + align - 16);
+        ca_free(p);
+        p = ca_malloc(size + align - 16);
         if (p == NULL) return NULL;
         uintptr_t a = ca_align_up((uintptr_t)p, align);
-        if (a != (uintptr_t)p) ca_page_set_aligned(ca_page_of(p));
+        if (a != (uintptr_t)p) ca_page_set_aligned(ca_page_of(p), p, (void *)a);
         return (void *)a;
     }
-    return ca_large_alloc(size, align);
+    return ca_alloc_large(size, align, 0);
+}
+
+static inline bool is_pow2(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+int ca_posix_memalign(void **out, size_t align, size_t size)
+{
+    if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
+    void *p = alloc_aligned(align, size);
+    if (p == NULL) return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+/* memalign and aligned_alloc (glibc 2.36 treats them alike): an alignment
+ * that is not a power of two is rounded up to one. */
+void *ca_memalign(size_t align, size_t size)
+{
+    if (align > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!is_pow2(align)) {
+        size_t a = 16;
+        while (a < align) a <<= 1;
+        align = a;
+    }
+    return alloc_aligned(align, size);
+}
+
+void *ca_valloc(size_t size)
+{
+    return alloc_aligned(ca_os_page_size(), size);
+}
+
+void *ca_pvalloc(size_t size)
+{
+    size_t ps = ca_os_page_size();
+    if (size > SIZE_MAX - ps) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t rounded = size == 0 ? ps : ca_align_up(size, ps);
+    return alloc_aligned(ps, rounded);
 }

@@ -1,10 +1,11 @@
 # The project's allocator: build/libcustomalloc.so (LD_PRELOAD-able and
-# linkable), its tests, and the sanitizer builds of the tests (the same
-# sources compiled with -DCUSTOMALLOC_PREFIX: ca_malloc, ..., interposing
-# nothing).
+# linkable), its debug and hardened builds. Its tests, and the sanitizer
+# builds they link, are in tests/build.mk.
 
-CA_SRCS := os.c segment.c page.c alloc.c free.c large.c heap.c stats.c override.c
-CA_HDRS := allocator/internal.h
+# override.c compiles alloc.c, free.c and realloc.c into its unit (the
+# exported symbols are aliases of their functions), so those are not listed.
+CA_SRCS := os.c segmap.c meta.c cache.c segment.c page.c mcache.c large.c heap.c init.c stats.c override.c
+CA_HDRS := allocator/internal.h allocator/alloc.c allocator/free.c allocator/realloc.c
 CA_CFLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -fPIC -fvisibility=hidden \
              -ftls-model=initial-exec -fno-plt
 CA_OBJS := $(addprefix $(BUILD)/allocator/,$(CA_SRCS:.c=.o))
@@ -18,46 +19,27 @@ $(BUILD)/allocator/%.o: allocator/%.c $(CA_HDRS)
 $(BUILD)/libcustomalloc.so: $(CA_OBJS)
 	$(CC) -shared -Wl,-z,now -o $@ $(CA_OBJS)
 
-# --- tests -----------------------------------------------------------------
-CA_TEST_CFLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -pthread -Itests
-CA_TEST_DEPS := tests/check.h tests/allocator/alloc_test.h
-
-# Allocator-agnostic programs: they test whatever malloc runs in the process.
-CA_AGNOSTIC := test_alloc_api test_alloc_stress test_alloc_fork test_alloc_churn
-$(BUILD)/tests/test_alloc_%: tests/allocator/alloc_%.c $(CA_TEST_DEPS)
+# The debug build: the same library with -DCA_DEBUG, which checks the
+# invariants DESIGN.md lists (ca_assert); tests/test_alloc_builds.sh runs the
+# API, stress and fuzz programs under it.
+CA_DEBUG_OBJS := $(addprefix $(BUILD)/allocator/debug/,$(CA_SRCS:.c=.o))
+$(BUILD)/allocator/debug/%.o: allocator/%.c $(CA_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CA_TEST_CFLAGS) $< -o $@ -ldl
-
-# Checks specific to customalloc (statistics, trim, decay, system calls);
-# run by tests/test_alloc_custom.sh under LD_PRELOAD, not directly.
-$(BUILD)/tests/alloc_custom_checks: tests/allocator/custom_checks.c $(CA_TEST_DEPS)
+	$(CC) $(CA_CFLAGS) -DCA_DEBUG -c $< -o $@
+$(BUILD)/debug/libcustomalloc.so: $(CA_DEBUG_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CA_TEST_CFLAGS) $< -o $@ -ldl
+	$(CC) -shared -Wl,-z,now -o $@ $(CA_DEBUG_OBJS)
 
-# Callgrind driver for the fast-path instruction count.
-$(BUILD)/tests/alloc_pairs: tests/allocator/pairs.c
+# The hardened build: the same objects but override.o, which compiled with
+# -DCA_HARDENED takes in harden.c and exports its layer (tail canaries, a
+# quarantine, zero-on-free, guard pages; DESIGN.md, "The hardened build").
+# tests/test_alloc_builds.sh runs the API, stress, fuzz and misuse programs
+# under it.
+CA_HARDENED_OBJS := $(filter-out $(BUILD)/allocator/override.o,$(CA_OBJS)) $(BUILD)/allocator/hardened/override.o
+$(BUILD)/allocator/hardened/override.o: allocator/override.c allocator/harden.c $(CA_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) $< -o $@
+	$(CC) $(CA_CFLAGS) -DCA_HARDENED -c $< -o $@
+$(BUILD)/libcustomalloc-hardened.so: $(CA_HARDENED_OBJS)
+	$(CC) -shared -Wl,-z,now -o $@ $(CA_HARDENED_OBJS)
 
-# Sanitizer builds: prefixed allocator objects, tests compiled to call them.
-CA_SAN_ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-CA_SAN_TSAN := -fsanitize=thread
-CA_PFX_FLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -fPIC -ftls-model=initial-exec -DCUSTOMALLOC_PREFIX
-$(BUILD)/allocator/asan/%.o: allocator/%.c $(CA_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CA_PFX_FLAGS) $(CA_SAN_ASAN) -c $< -o $@
-$(BUILD)/allocator/tsan/%.o: allocator/%.c $(CA_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CA_PFX_FLAGS) $(CA_SAN_TSAN) -c $< -o $@
-
-$(BUILD)/tests/test_alloc_api_asan: tests/allocator/alloc_api.c $(CA_TEST_DEPS) $(addprefix $(BUILD)/allocator/asan/,$(CA_SRCS:.c=.o))
-	$(CC) $(CA_TEST_CFLAGS) $(CA_SAN_ASAN) -DCA_TEST_PREFIXED $< $(filter %.o,$^) -o $@ -ldl
-$(BUILD)/tests/test_alloc_stress_asan: tests/allocator/alloc_stress.c $(CA_TEST_DEPS) $(addprefix $(BUILD)/allocator/asan/,$(CA_SRCS:.c=.o))
-	$(CC) $(CA_TEST_CFLAGS) $(CA_SAN_ASAN) -DCA_TEST_PREFIXED $< $(filter %.o,$^) -o $@ -ldl
-$(BUILD)/tests/test_alloc_stress_tsan: tests/allocator/alloc_stress.c $(CA_TEST_DEPS) $(addprefix $(BUILD)/allocator/tsan/,$(CA_SRCS:.c=.o))
-	$(CC) $(CA_TEST_CFLAGS) $(CA_SAN_TSAN) -DCA_TEST_PREFIXED $< $(filter %.o,$^) -o $@ -ldl
-
-TEST_PROGRAMS += $(addprefix $(BUILD)/tests/,$(CA_AGNOSTIC)) \
-                 $(BUILD)/tests/alloc_custom_checks $(BUILD)/tests/alloc_pairs $(BUILD)/libcustomalloc.so \
-                 $(BUILD)/tests/test_alloc_api_asan $(BUILD)/tests/test_alloc_stress_asan \
-                 $(BUILD)/tests/test_alloc_stress_tsan
+all: $(BUILD)/libcustomalloc-hardened.so

@@ -1,32 +1,97 @@
-/* free.c: everything free does past its fast path (internal.h): frees into
- * the thread's own pages that need care (full page, interior pointer, page
- * now empty), frees from other threads (one CAS on the page's thread_free
- * list), large blocks, and blocks aligned to 4 MiB or more. free never
- * changes errno. */
+/* free.c: free (the fast path) and everything behind it: frees into the
+ * thread's own pages that need care (full page, aligned pointer, medium
+ * block, page now empty, a block that looks free already), frees from
+ * other threads (one CAS on the page's thread_free list), large blocks
+ * (large.c), and every pointer that is not the start of a live block,
+ * which aborts ("invalid free", "double free"). free never
+ * changes errno. Part of the unit override.c compiles.
+ *
+ * The slow paths take (p, page), the order the fast path has them in
+ * registers, so that its tail calls need no moves. */
 #include "internal.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
+static void free_unmapped(void *p);
+static void free_checked(void *p, ca_page_t *page);
+static void free_slow(void *p);
+static void free_emptied(ca_page_t *page);
 
-static void invalid_free(const void *p)
+/* free: the segment map (one byte) says whether p lies in one of our
+ * segments at all (NULL, the stack, static data, another allocator's
+ * memory do not; nor do large blocks); that branch is
+ * predicted, so the descriptor of p's slice, computed from the address
+ * alone (segment mask, slice index: no load on the way, see ca_slot_of), is
+ * read at once. It is ours to touch without atomics when its tag is exactly
+ * our thread pointer (a full page, one with aligned pointers, a medium page
+ * and every other thread's page fail that one compare). p
+ * must then be the start of one of its blocks (one multiply and one
+ * compare, see ca_page_is_block) that does not start with the free mark
+ * (one compare with a constant, see ca_block_looks_free); else
+ * free_checked finds out what it is. The block goes straight back on the
+ * list malloc pops from, so the next malloc of the class reuses the block
+ * just freed, still in cache (LIFO, as a thread cache would): its link is
+ * the old head, encoded. On a queue head `used` is a countdown that reaches
+ * 0 only after 2^30 net frees, so a single block ping-ponging never leaves
+ * this path. */
+ca_fast void ca_free(void *p)
 {
-    char buf[96];
-    int n = snprintf(buf, sizeof buf, "customalloc: free(): invalid pointer %p\n", p);
-    if (n > 0) {
-        ssize_t w = write(2, buf, (size_t)n);
-        (void)w;
+    if (unlikely(!ca_segmap_has(p))) {
+        free_unmapped(p);
+        return;
     }
-    abort();
+    ca_page_t *page = ca_slot_of(p);
+    if (likely(ca_tag_peek(page) == ca_thread_tp())) {
+        if (likely(ca_page_is_block(page, p)) && likely(!ca_block_looks_free(p))) {
+            ((ca_block_t *)p)->link = ca_link_encode(page->key, (uintptr_t)page->free_link);
+            page->free_link = p;
+            if (unlikely(--page->used == 0)) free_emptied(page);
+            return;
+        }
+        free_checked(p, page);
+        return;
+    }
+    free_slow(p);
 }
 
-/* A local free emptied a page that is not a queue head (heads carry a bias
- * and never reach 0 here): give it back to its segment now. */
-void ca_page_emptied(ca_page_t *page)
+/* The heap a dead thread with this thread's pointer left, taken over
+ * because this thread frees into one of its pages (heap.c, heap_left_by).
+ * Finding it maps nothing, so NULL means the heap table is broken: going on
+ * would free into a page nobody owns (or, in ca_free, come back here). */
+static ca_noinline ca_heap_t *adopt_heap(void)
 {
+    ca_heap_t *heap = ca_init_thread();
+    if (heap == NULL) ca_os_fatal("cannot adopt the heap of this thread's pages", NULL);
+    return heap;
+}
+
+/* A local free emptied a page (or ran a queue head's countdown out, see
+ * page.c): a page that is not a head goes back to its segment now. (A
+ * thread without a heap yet frees into a page of its own thread pointer
+ * only when that page's heap was left by a dead thread with the same one:
+ * it adopts that heap, see heap.c, heap_left_by.) */
+static ca_noinline void free_emptied(ca_page_t *page)
+{
+    int saved = errno;   /* retiring the page may purge (free never changes errno) */
     ca_heap_t *heap = ca_tld.heap;
-    ca_page_retire(heap, page);
+    if (unlikely(heap == NULL)) heap = adopt_heap();
+    ca_page_now_empty(heap, page);
     ca_heap_tick(heap);
+    errno = saved;
+}
+
+/* The block p frees, p being in a page in use: p must be the start of a
+ * block or the aligned pointer handed out for one ("invalid free"), and the
+ * block must not be free already ("double free"; a block that starts with
+ * the mark is looked for on the lists; one that starts in a purged OS page
+ * is lost, see page.c, sweeping). owner: the caller owns the page's
+ * heap. */
+ca_inline ca_block_t *free_block(void *p, const ca_page_t *page, bool owner)
+{
+    ca_block_t *b = likely(ca_page_is_block(page, p)) ? (ca_block_t *)p : ca_page_resolve(page, p);
+    if (unlikely(b == NULL)) ca_os_fatal("invalid free", p);
+    if (unlikely(ca_block_looks_free(b) || ca_page_lost(page, b)) && ca_mcache_is_free(page, b, owner))
+        ca_os_fatal("double free", p);
+    if (b != p) ((uintptr_t *)b)[1] = 0;   /* the aligned record: p is no longer valid */
+    return b;
 }
 
 /* Push onto the owner's atomic list. The thread that turns the list from
@@ -37,17 +102,16 @@ void ca_page_emptied(ca_page_t *page)
  * The first push is acq_rel: when it finds the list empty it synchronises
  * with the owner's exchange that emptied it, which came after the owner read
  * page->notify_next, the field the second push writes. */
-static void free_remote(ca_page_t *page, void *p)
+static void free_remote(void *p, ca_page_t *page)
 {
-    if (atomic_load_explicit(&page->has_aligned, memory_order_relaxed)) p = ca_block_start(page, p);
-    ca_block_t *b = (ca_block_t *)p;
+    ca_heap_t *owner = atomic_load_explicit(&page->heap, memory_order_relaxed);
+    ca_block_t *b = free_block(p, page, false);
     uintptr_t old = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     do {
-        b->next = (ca_block_t *)old;
+        b->link = ca_link_encode(page->key, old ? old : (uintptr_t)CA_REMOTE_END);
     } while (!atomic_compare_exchange_weak_explicit(&page->thread_free, &old, (uintptr_t)b,
                                                     memory_order_acq_rel, memory_order_relaxed));
     if (old == 0) {
-        ca_heap_t *owner = atomic_load_explicit(&page->heap, memory_order_relaxed);
         ca_page_t *top = atomic_load_explicit(&owner->notify, memory_order_relaxed);
         do {
             page->notify_next = top;
@@ -58,9 +122,9 @@ static void free_remote(ca_page_t *page, void *p)
     if (self) self->st_remote_frees++;
 }
 
-/* A local free that needs the page itself (full page, cache full, small
- * page with interior pointers): may retire the page, hence may purge. */
-__attribute__((noinline)) static void free_local_page(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
+/* A local free that needs the page itself: may retire the page, hence may
+ * purge. */
+static ca_noinline void free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
 {
     int saved = errno;
     ca_page_free_local(heap, page, b);
@@ -68,62 +132,69 @@ __attribute__((noinline)) static void free_local_page(ca_heap_t *heap, ca_page_t
     errno = saved;
 }
 
-__attribute__((noinline)) static void free_not_local(ca_page_t *page, void *p)
+/* A free into a page tagged with this thread's pointer before the thread
+ * has a heap: the heap was left by a dead thread with the same pointer;
+ * adopt it (ca_init_thread finds it by that pointer), then free as its
+ * owner. */
+static ca_noinline void free_adopting(void *p)
 {
-    ca_segment_t *seg = ca_segment_of(p);
-    if (seg->kind == CA_SEG_LARGE) {
-        if (p != (uint8_t *)seg + seg->large_off) invalid_free(p);
-        int saved = errno;
-        ca_large_free(seg);
-        errno = saved;
-        return;
-    }
-    if (page->state != CA_PAGE_INUSE) invalid_free(p);
-    free_remote(page, p);
+    adopt_heap();
+    ca_free(p);
 }
 
-/* slot is the descriptor of p's slice (ca_slot_of): the page itself, or for
- * a medium page a mirror with its tag, class, size and start, so that caching
- * a medium block touches no more memory than the fast path did. Shaped so
- * that this common case is a leaf with no stack frame; everything else is a
- * tail call and uses the real page. */
-void ca_free_slow(ca_page_t *slot, void *p)
+/* The fast path's page, but p is not a block start, or it starts with the
+ * free mark: invalid, a double free, or (rarely) a live block that starts
+ * with the mark's byte, which is freed as usual. */
+static ca_noinline void free_checked(void *p, ca_page_t *page)
 {
-    uintptr_t tag = atomic_load_explicit(&slot->tag, memory_order_relaxed);
-    if (unlikely((tag & ~CA_TAG_FLAGS) != ca_thread_tp())) {
-        free_not_local(ca_page_of(p), p);
-        return;
-    }
-    /* Our own page: full, holding interior pointers, or cached class. */
     ca_heap_t *heap = ca_tld.heap;
-    if (tag & CA_TAG_ALIGNED) p = ca_block_start(slot, p);
-    ca_block_t *b = (ca_block_t *)p;
-    if (tag & CA_TAG_MEDIUM) {
-        /* Pages of these classes hold few blocks, so with random frees they
-         * would flip between full and not on almost every call; a short
-         * per-class stack of freed blocks (about CA_MCACHE_BYTES) serves the
-         * next malloc of the class without touching the page. The blocks
-         * still count as used by their page. */
-        unsigned cls = slot->cls;
-        uint32_t bsize = slot->block_size;
-        unsigned cap = CA_MCACHE_BYTES >> (31 - __builtin_clz(bsize));
-        if (likely(heap->mcount[cls] < cap && heap->mcache_bytes < CA_MCACHE_TOTAL)) {
-            b->next = heap->mcache[cls];
-            heap->mcache[cls] = b;
-            heap->mcount[cls]++;
-            heap->mcache_bytes += bsize;
-            return;
-        }
+    if (unlikely(heap == NULL)) {
+        free_adopting(p);
+        return;
     }
-    free_local_page(heap, ca_page_of(p), b);
+    free_local(heap, page, free_block(p, page, true));
 }
 
-/* p is NULL or a multiple of the segment size (only blocks aligned to 4 MiB
- * or more are; every other block sits after a segment header). */
-void ca_free_special(void *p)
+/* NULL, a large block, or not ours at all (large.c tells). */
+static ca_noinline void free_unmapped(void *p)
 {
     if (p == NULL) return;
     int saved = errno;
-    if (!ca_huge_free(p)) invalid_free(p);
+    ca_large_free(p);
     errno = saved;
+}
+
+/* Not our thread's page: a free page, or another thread's page (or an
+ * abandoned heap's). */
+static ca_noinline void free_not_local(void *p, ca_page_t *page)
+{
+    if (page->state != CA_PAGE_INUSE) ca_os_fatal("invalid free", p);
+    free_remote(p, page);
+}
+
+/* p lies in one of our segments, and its slice's descriptor is not ours to
+ * take the fast path: p's page (its header's slot mask finds it) is ours
+ * with a flag in its tag (full: back into its queue; medium: the block
+ * cache; aligned pointers, purged OS pages: free_checked), or not ours.
+ * The common case, a block start that does not look free, is told apart
+ * as in the fast path (plus the lost test, which only a PURGED page needs:
+ * the flag is set exactly while OS pages of it are purged), so that this
+ * function makes no call but its tail calls; anything else is
+ * free_checked's. */
+static ca_noinline void free_slow(void *p)
+{
+    ca_page_t *page = ca_page_of(p);
+    uintptr_t tag = ca_tag_get(page);
+    if (unlikely((tag & ~CA_TAG_FLAGS) != ca_thread_tp())) {
+        free_not_local(p, page);
+        return;
+    }
+    ca_heap_t *heap = ca_tld.heap;
+    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || ca_block_looks_free(p) ||
+                 ((tag & CA_TAG_PURGED) && ca_page_lost(page, p)))) {
+        free_checked(p, page);
+        return;
+    }
+    if ((tag & CA_TAG_MEDIUM) && likely(ca_mcache_push(heap, page->cls, p))) return;
+    free_local(heap, page, p);
 }

@@ -1,170 +1,99 @@
-/* override.c: the exported symbols, and nothing else. Semantics follow glibc
- * 2.36 wherever the peers disagree (see ../shared/ANCHORS.md): every result is
- * 16-byte aligned, realloc(p, 0) frees and returns NULL, overflow and sizes
- * above PTRDIFF_MAX fail with ENOMEM, free keeps errno.
+/* override.c: the exported symbols, and nothing else: malloc, free and the
+ * rest of the family are aliases of the functions in alloc.c, free.c and
+ * realloc.c, which this file compiles into its own unit (an alias must name a function
+ * of the same unit), so each exported symbol is the function itself, with no
+ * call in between. glibc's internal names (__libc_malloc, ...) are aliases
+ * too: libc itself and some programs call those.
  *
- * Built with -DCUSTOMALLOC_PREFIX the same sources export ca_malloc, ca_free,
- * ... instead and interpose nothing (the sanitizer builds of the tests).
- * Like every malloc, these functions are not async-signal-safe. */
-#include "internal.h"
+ * Built with -DCUSTOMALLOC_PREFIX the same sources export customalloc_malloc,
+ * customalloc_free, ... instead and interpose nothing (the sanitizer builds
+ * of the tests). Built with -DCA_HARDENED (build/libcustomalloc-hardened.so)
+ * the symbols are the functions of harden.c's layer instead, which this
+ * unit then compiles too, and which calls those of alloc.c and free.c. Like
+ * every malloc, these functions are not async-signal-safe. */
+#include "alloc.c"
+#include "free.c"
+#include "realloc.c"
+#ifdef CA_HARDENED
+#include "harden.c"
+#define CA_IMPL(name) ca_harden_##name
+#define CA_BUILD_VERSION CA_VERSION " (hardened)"
+#else
+#define CA_IMPL(name) ca_##name
+#define CA_BUILD_VERSION CA_VERSION
+#endif
 
-#include <stdint.h>
+#define CA_API __attribute__((visibility("default")))
+#define CA_ALIAS_(name, target) CA_API __typeof__(target) name __attribute__((alias(#target)))
+#define CA_ALIAS(name, target) CA_ALIAS_(name, target)   /* target expanded first: CA_IMPL */
 
 #ifdef CUSTOMALLOC_PREFIX
-#define CA_NAME(n) ca_##n
+#define CA_EXPORT(name, target) CA_ALIAS(customalloc_##name, target)
 #else
-#define CA_NAME(n) n
+#define CA_EXPORT(name, target) CA_ALIAS(name, target)
 #endif
-#define CA_API __attribute__((visibility("default")))
 
-CA_API void *CA_NAME(malloc)(size_t size);
-CA_API void CA_NAME(free)(void *p);
-CA_API void *CA_NAME(calloc)(size_t n, size_t size);
-CA_API void *CA_NAME(realloc)(void *p, size_t size);
-CA_API void *CA_NAME(reallocarray)(void *p, size_t n, size_t size);
-CA_API int CA_NAME(posix_memalign)(void **out, size_t align, size_t size);
-CA_API void *CA_NAME(aligned_alloc)(size_t align, size_t size);
-CA_API void *CA_NAME(memalign)(size_t align, size_t size);
-CA_API void *CA_NAME(valloc)(size_t size);
-CA_API void *CA_NAME(pvalloc)(size_t size);
-CA_API size_t CA_NAME(malloc_usable_size)(void *p);
-CA_API void CA_NAME(cfree)(void *p);
-CA_API void CA_NAME(free_sized)(void *p, size_t size);
-CA_API void CA_NAME(free_aligned_sized)(void *p, size_t align, size_t size);
-CA_API int CA_NAME(malloc_trim)(size_t pad);
-CA_API const char *customalloc_version(void);
-CA_API unsigned long long customalloc_stat(const char *name);
-
-void *CA_NAME(malloc)(size_t size)
-{
-    return ca_malloc_fast(size);
-}
-
-void CA_NAME(free)(void *p)
-{
-    ca_free_fast(p);
-}
-
-void *CA_NAME(calloc)(size_t n, size_t size)
-{
-    return ca_do_calloc(n, size);
-}
-
-void *CA_NAME(realloc)(void *p, size_t size)
-{
-    return ca_do_realloc(p, size);
-}
-
-void *CA_NAME(reallocarray)(void *p, size_t n, size_t size)
-{
-    size_t total;
-    if (__builtin_mul_overflow(n, size, &total)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return ca_do_realloc(p, total);
-}
-
-static inline bool is_pow2(size_t x)
-{
-    return x != 0 && (x & (x - 1)) == 0;
-}
-
-int CA_NAME(posix_memalign)(void **out, size_t align, size_t size)
-{
-    if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
-    void *p = ca_alloc_aligned(align, size);
-    if (p == NULL) return ENOMEM;
-    *out = p;
-    return 0;
-}
-
-/* glibc: an alignment that is not a power of two is rounded up to one. */
-void *CA_NAME(memalign)(size_t align, size_t size)
-{
-    if (align > SIZE_MAX / 2 + 1) {
-        errno = EINVAL;
-        return NULL;
-    }
-    if (!is_pow2(align)) {
-        size_t a = 16;
-        while (a < align) a <<= 1;
-        align = a;
-    }
-    return ca_alloc_aligned(align, size);
-}
-
-/* glibc 2.36 treats aligned_alloc exactly like memalign. */
-void *CA_NAME(aligned_alloc)(size_t align, size_t size)
-{
-    return CA_NAME(memalign)(align, size);
-}
-
-void *CA_NAME(valloc)(size_t size)
-{
-    return ca_alloc_aligned(ca_os_page_size(), size);
-}
-
-void *CA_NAME(pvalloc)(size_t size)
-{
-    size_t ps = ca_os_page_size();
-    if (size > SIZE_MAX - ps) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    size_t rounded = size == 0 ? ps : ca_align_up(size, ps);
-    return ca_alloc_aligned(ps, rounded);
-}
-
-size_t CA_NAME(malloc_usable_size)(void *p)
-{
-    return ca_usable_size(p);
-}
-
-void CA_NAME(cfree)(void *p)
-{
-    ca_free_fast(p);
-}
-
-void CA_NAME(free_sized)(void *p, size_t size)
-{
-    (void)size;
-    ca_free_fast(p);
-}
-
-void CA_NAME(free_aligned_sized)(void *p, size_t align, size_t size)
-{
-    (void)align;
-    (void)size;
-    ca_free_fast(p);
-}
-
-int CA_NAME(malloc_trim)(size_t pad)
-{
-    (void)pad;
-    return ca_trim();
-}
-
-const char *customalloc_version(void)
-{
-    return CA_VERSION;
-}
-
-unsigned long long customalloc_stat(const char *name)
-{
-    return ca_stat_get(name);
-}
+CA_EXPORT(malloc, CA_IMPL(malloc));
+CA_EXPORT(free, CA_IMPL(free));
+CA_EXPORT(calloc, CA_IMPL(calloc));
+CA_EXPORT(realloc, CA_IMPL(realloc));
+CA_EXPORT(reallocarray, CA_IMPL(reallocarray));
+CA_EXPORT(posix_memalign, CA_IMPL(posix_memalign));
+CA_EXPORT(aligned_alloc, CA_IMPL(memalign));
+CA_EXPORT(memalign, CA_IMPL(memalign));
+CA_EXPORT(valloc, CA_IMPL(valloc));
+CA_EXPORT(pvalloc, CA_IMPL(pvalloc));
+CA_EXPORT(malloc_usable_size, CA_IMPL(malloc_usable_size));
+CA_EXPORT(cfree, CA_IMPL(free));
+CA_EXPORT(free_sized, CA_IMPL(free));           /* the size is not needed */
+CA_EXPORT(free_aligned_sized, CA_IMPL(free));   /* nor the alignment */
 
 #ifndef CUSTOMALLOC_PREFIX
-/* glibc's internal names: libc itself and some programs call these. */
-#define CA_ALIAS(name, target) \
-    CA_API __typeof__(target) name __attribute__((alias(#target)))
-CA_ALIAS(__libc_malloc, malloc);
-CA_ALIAS(__libc_free, free);
-CA_ALIAS(__libc_calloc, calloc);
-CA_ALIAS(__libc_realloc, realloc);
-CA_ALIAS(__libc_memalign, memalign);
-CA_ALIAS(__libc_valloc, valloc);
-CA_ALIAS(__libc_pvalloc, pvalloc);
-CA_ALIAS(__posix_memalign, posix_memalign);
+CA_ALIAS(__libc_malloc, CA_IMPL(malloc));
+CA_ALIAS(__libc_free, CA_IMPL(free));
+CA_ALIAS(__libc_calloc, CA_IMPL(calloc));
+CA_ALIAS(__libc_realloc, CA_IMPL(realloc));
+CA_ALIAS(__libc_memalign, CA_IMPL(memalign));
+CA_ALIAS(__libc_valloc, CA_IMPL(valloc));
+CA_ALIAS(__libc_pvalloc, CA_IMPL(pvalloc));
+CA_ALIAS(__posix_memalign, CA_IMPL(posix_memalign));
+#endif
+
+/* What lives in other units cannot be aliased: these call into them. */
+#ifdef CUSTOMALLOC_PREFIX
+#define CA_NAME(name) customalloc_##name
+#else
+#define CA_NAME(name) name
+#endif
+
+CA_API int CA_NAME(malloc_trim)(size_t pad);
+int CA_NAME(malloc_trim)(size_t pad)
+{
+    (void)pad;   /* everything free is given back */
+#ifdef CA_HARDENED
+    ca_harden_flush();   /* the quarantine's blocks too */
+#endif
+    return ca_heap_trim(ca_tld.heap);
+}
+
+CA_API unsigned long long customalloc_stat(const char *name);
+unsigned long long customalloc_stat(const char *name)
+{
+    return ca_stats_get(name);
+}
+
+CA_API const char *customalloc_version(void);
+const char *customalloc_version(void)
+{
+    return CA_BUILD_VERSION;
+}
+
+#ifdef CA_HARDENED
+/* The hardened build's marker (the harness checks that it is the one
+ * preloaded): only this library defines it. */
+CA_API const char *customalloc_hardened(void);
+const char *customalloc_hardened(void)
+{
+    return CA_BUILD_VERSION;
+}
 #endif

@@ -1,123 +1,39 @@
 /* segment.c: where pages come from. A segment is CA_SEG_SIZE bytes aligned
  * to its size, owned by one heap, cut into 16 small pages (256 KiB) or 8
- * medium pages (512 KiB); page 0 is shortened by the header. Free pages stay in their
- * segment (dirty, with the time they were freed) until the heap reuses them
- * or purges them; a segment whose pages are all free goes to a small global
- * cache of empty segments, which decays to the OS. */
+ * medium pages (512 KiB); page 0 is shortened by the header. Free pages stay
+ * in their segment (dirty, with the time they were freed) until the heap
+ * reuses them or purges them (ca_segment_purge); a segment whose pages are
+ * all free goes to the cache of empty segments, which decays to the kernel.
+ * A class that needs a page takes the one it left unpurged itself, else,
+ * for its first page, a clean one (ca_segment_page_alloc). */
 #include "internal.h"
 
-#include <pthread.h>
+#define SEG_CACHE_COUNT 8                   /* empty segments kept mapped */
+#define SEG_CACHE_DIRTY ((size_t)8 << 20)   /* of which at most this much unpurged */
+#define SCAN_SEGMENTS   4                   /* a class looks for its own free page in this many */
+
+ca_counter_t ca_segment_count, ca_segment_peak;   /* mapped, cached ones included */
+
+static void segment_unmap(void *seg, size_t size)
+{
+    ca_count_level(&ca_segment_count, &ca_segment_peak, -1);
+    ca_segmap_clear(seg);
+    ca_os_unmap(seg, size);
+}
+
+ca_cache_t ca_segment_cache = {
+    .max_count = SEG_CACHE_COUNT,
+    .max_bytes = SEG_CACHE_COUNT * CA_SEG_SIZE,
+    .max_dirty = SEG_CACHE_DIRTY,
+    .purge_ms = CA_DECAY_MS,
+    .unmap_ms = 4 * CA_DECAY_MS,
+    .unmap = segment_unmap,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+};
 
 static size_t header_size(void)
 {
     return ca_align_up(sizeof(ca_segment_t) + CA_SLICES * sizeof(ca_page_t), 4096);
-}
-
-/* ---------------------------------------------------------------------------
- * Global cache of empty segments
- * ------------------------------------------------------------------------- */
-typedef struct {
-    ca_segment_t *seg;
-    uint64_t time;
-    bool dirty;
-} cache_entry_t;
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static cache_entry_t cache[CA_SEG_CACHE_COUNT];
-static unsigned cache_count;
-
-void ca_segment_lock(void) { pthread_mutex_lock(&cache_lock); }
-void ca_segment_unlock(void) { pthread_mutex_unlock(&cache_lock); }
-
-static void cache_remove_at(unsigned i)
-{
-    cache[i] = cache[--cache_count];
-}
-
-static void segment_os_free(ca_segment_t *seg)
-{
-    ca_stat_add(segments, (uint64_t)-1);
-    ca_os_unmap(seg, CA_SEG_SIZE);
-}
-
-/* Keeps the unpurged bytes in the cache under CA_SEG_CACHE_DIRTY, purging the
- * oldest first. Called with the lock held. */
-static void cache_limit_dirty(void)
-{
-    for (;;) {
-        size_t dirty = 0;
-        int oldest = -1;
-        for (unsigned i = 0; i < cache_count; i++) {
-            if (!cache[i].dirty) continue;
-            dirty += CA_SEG_SIZE;
-            if (oldest < 0 || cache[i].time < cache[oldest].time) oldest = (int)i;
-        }
-        if (dirty <= CA_SEG_CACHE_DIRTY || oldest < 0) return;
-        ca_os_purge(cache[oldest].seg, CA_SEG_SIZE);
-        cache[oldest].dirty = false;
-    }
-}
-
-static void cache_put(ca_segment_t *seg, bool dirty, uint64_t now)
-{
-    ca_segment_t *evict = NULL;
-    pthread_mutex_lock(&cache_lock);
-    if (cache_count == CA_SEG_CACHE_COUNT) {
-        unsigned oldest = 0;
-        for (unsigned i = 1; i < cache_count; i++)
-            if (cache[i].time < cache[oldest].time) oldest = i;
-        evict = cache[oldest].seg;
-        cache_remove_at(oldest);
-    }
-    cache[cache_count++] = (cache_entry_t){seg, now, dirty};
-    cache_limit_dirty();
-    pthread_mutex_unlock(&cache_lock);
-    if (evict) segment_os_free(evict);
-}
-
-/* The most recently cached segment (the warmest), or NULL. */
-static ca_segment_t *cache_get(bool *dirty)
-{
-    ca_segment_t *seg = NULL;
-    pthread_mutex_lock(&cache_lock);
-    if (cache_count > 0) {
-        unsigned best = 0;
-        for (unsigned i = 1; i < cache_count; i++)
-            if (cache[i].time > cache[best].time) best = i;
-        seg = cache[best].seg;
-        *dirty = cache[best].dirty;
-        cache_remove_at(best);
-    }
-    pthread_mutex_unlock(&cache_lock);
-    return seg;
-}
-
-/* Decay: purge cached segments idle for CA_DECAY_MS, unmap those idle for
- * four times that; force: unmap all (malloc_trim). */
-void ca_segment_cache_collect(bool force)
-{
-    ca_segment_t *unmap[CA_SEG_CACHE_COUNT];
-    unsigned n = 0;
-    uint64_t now = ca_os_now_ms();
-    if (force)
-        pthread_mutex_lock(&cache_lock);
-    else if (pthread_mutex_trylock(&cache_lock) != 0)
-        return;
-    for (unsigned i = 0; i < cache_count;) {
-        uint64_t age = now - cache[i].time;
-        if (force || age >= 4 * CA_DECAY_MS) {
-            unmap[n++] = cache[i].seg;
-            cache_remove_at(i);
-            continue;
-        }
-        if (cache[i].dirty && age >= CA_DECAY_MS) {
-            ca_os_purge(cache[i].seg, CA_SEG_SIZE);
-            cache[i].dirty = false;
-        }
-        i++;
-    }
-    pthread_mutex_unlock(&cache_lock);
-    for (unsigned i = 0; i < n; i++) segment_os_free(unmap[i]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -148,19 +64,20 @@ static void note_dirty(ca_heap_t *heap, size_t bytes)
     heap->dirty_bytes += bytes;
 }
 
+/* A segment cut into free pages of the given kind: a cached one, else a new
+ * mapping (NULL when the kernel refuses it; alloc.c then gives back what
+ * no live heap holds and tries again), which is entered in the segment map. */
 static ca_segment_t *segment_new(ca_heap_t *heap, int kind)
 {
     bool dirty = false;
-    ca_segment_t *seg = cache_get(&dirty);
+    size_t size = 0;
+    ca_segment_t *seg = ca_cache_get(&ca_segment_cache, CA_SEG_SIZE, 0, &size, &dirty);
     if (seg == NULL) {
         seg = ca_os_map_aligned(CA_SEG_SIZE, CA_SEG_SIZE);
         if (seg == NULL) return NULL;
-        uint64_t n = ca_stat_add(segments, 1) + 1;
-        uint64_t peak = atomic_load_explicit(&ca_stats.segments_peak, memory_order_relaxed);
-        while (n > peak && !atomic_compare_exchange_weak(&ca_stats.segments_peak, &peak, n)) {
-        }
+        ca_segmap_set(seg);
+        ca_count_level(&ca_segment_count, &ca_segment_peak, 1);
     }
-    heap->st_segments++;
     size_t hdr = header_size();
     size_t psize = kind == CA_SEG_SMALL ? CA_SMALL_PAGE : CA_MEDIUM_PAGE;
     uint32_t npages = (uint32_t)(CA_SEG_SIZE / psize);
@@ -191,18 +108,55 @@ static ca_segment_t *segment_new(ca_heap_t *heap, int kind)
     return seg;
 }
 
-/* A free page of the given kind for this heap, taken from one of its own
- * segments (a new segment when none has room). */
-ca_page_t *ca_segment_page_alloc(ca_heap_t *heap, int kind)
+/* Whether a free page suits class cls better than the first free page:
+ * one it left unpurged itself (what is resident there is what that class
+ * touched), or, for a class without a page yet, one that holds nothing
+ * resident. A dirty page is what another class touched: a class that
+ * then uses a few blocks of it keeps the rest resident for nothing, and
+ * the class that left it touches a page more of its own when it comes
+ * back (sqlite's replay had pages with 3 blocks of 1920 bytes holding 252
+ * KiB, left by 4608-byte blocks). */
+static bool page_suits(const ca_heap_t *heap, const ca_page_t *page, unsigned cls)
 {
-    ca_segment_t *seg = heap->avail[kind];
-    if (seg == NULL) {
-        seg = segment_new(heap, kind);
-        if (seg == NULL) return NULL;
+    if (page->state == CA_PAGE_FREE_DIRTY) return page->cls == cls;
+    return heap->npages[cls] == 0;
+}
+
+/* The free page that suits class cls (page_suits) in the first
+ * SCAN_SEGMENTS segments of the heap with free pages of this kind (NULL:
+ * none), taken off its segment's free list. */
+static ca_page_t *take_suited(ca_heap_t *heap, int kind, unsigned cls, ca_segment_t **segp)
+{
+    unsigned n = 0;
+    for (ca_segment_t *seg = heap->avail[kind]; seg != NULL && n < SCAN_SEGMENTS; seg = seg->next, n++) {
+        for (ca_page_t **link = &seg->free_pages; *link != NULL; link = &(*link)->next) {
+            ca_page_t *page = *link;
+            if (!page_suits(heap, page, cls)) continue;
+            *link = page->next;
+            *segp = seg;
+            return page;
+        }
     }
-    ca_page_t *page = seg->free_pages;
+    return NULL;
+}
+
+/* A free page of the given kind for class cls of this heap, taken from one
+ * of its own segments: one that suits it, else the first free one (a new
+ * segment when none has room). */
+ca_page_t *ca_segment_page_alloc(ca_heap_t *heap, int kind, unsigned cls)
+{
+    ca_segment_t *seg = NULL;
+    ca_page_t *page = take_suited(heap, kind, cls, &seg);
+    if (page == NULL) {
+        seg = heap->avail[kind];
+        if (seg == NULL) {
+            seg = segment_new(heap, kind);
+            if (seg == NULL) return NULL;
+        }
+        page = seg->free_pages;
+        seg->free_pages = page->next;
+    }
     ca_assert(page != NULL && page->state != CA_PAGE_INUSE);
-    seg->free_pages = page->next;
     if (--seg->nfree == 0) avail_remove(heap, seg);
     if (page->state == CA_PAGE_FREE_DIRTY) {
         heap->dirty_bytes -= page->area;
@@ -230,7 +184,7 @@ static void segment_release(ca_heap_t *heap, ca_segment_t *seg)
     else heap->segments = seg->all_next;
     if (seg->all_next) seg->all_next->all_prev = seg->all_prev;
     seg->heap = NULL;
-    cache_put(seg, dirty, heap->now);
+    ca_cache_put(&ca_segment_cache, seg, CA_SEG_SIZE, dirty);
 }
 
 /* Gives an empty page back to its segment. The page must not be on any list
@@ -238,9 +192,11 @@ static void segment_release(ca_heap_t *heap, ca_segment_t *seg)
 void ca_segment_page_free(ca_heap_t *heap, ca_page_t *page)
 {
     ca_segment_t *seg = ca_segment_of(page);
-    ca_page_store_tag(page, 0);
+    ca_assert(page->state == CA_PAGE_INUSE && seg->heap == heap);
+    ca_tag_set(page, 0);
     atomic_store_explicit(&page->heap, NULL, memory_order_relaxed);
-    page->free = page->local_free = NULL;
+    page->free_link = 0;
+    page->local_free = NULL;
     page->state = CA_PAGE_FREE_DIRTY;
     page->retire_time = heap->now;
     page->prev = NULL;
@@ -252,13 +208,13 @@ void ca_segment_page_free(ca_heap_t *heap, ca_page_t *page)
     if (seg->nfree == seg->npages) {
         segment_release(heap, seg);
     } else if (heap->dirty_bytes > CA_HEAP_DIRTY_MAX) {
-        ca_heap_purge(heap, true);
+        ca_segment_purge(heap, true);
     }
 }
 
 /* Purges a heap's free pages: all of them, or those idle for CA_DECAY_MS.
  * Adjacent pages are purged with one call. */
-void ca_heap_purge(ca_heap_t *heap, bool all)
+void ca_segment_purge(ca_heap_t *heap, bool all)
 {
     uint64_t oldest_left = 0;
     for (int kind = 0; kind < 2; kind++) {

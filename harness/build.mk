@@ -3,8 +3,11 @@
 
 HARNESS_SRC  := $(wildcard harness/*.c)
 WORKLOAD_SRC := $(wildcard workloads/*.c)
+# The version `bench --version` prints: the commit it was built from.
+BENCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 HARNESS_CFLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -pthread \
-    -DBENCH_MULTIARCH='"$(MULTIARCH)"' -DBENCH_CFLAGS='"$(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC)"'
+    -DBENCH_MULTIARCH='"$(MULTIARCH)"' -DBENCH_CPU='"$(firstword $(subst -, ,$(MULTIARCH)))"' \
+    -DBENCH_CFLAGS='"$(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC)"' -DBENCH_VERSION='"$(BENCH_VERSION)"'
 HARNESS_LIBS := -pthread -ldl -lm
 
 HARNESS_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC))

@@ -46,4 +46,30 @@ bool param_value_valid(const struct bench_param *p, const char *value, char *why
 /* "key=value;key=value" for the CSV and meta.json. */
 char *case_params_string(const struct bench_case *c);
 
+/* "workload:key=value:..." naming every parameter value: what the runner
+ * passes to the measured child, and what tells two cases apart. */
+char *case_full_selection(const struct bench_case *c);
+
+/* ---- Planning a run ---- */
+
+/* What the command line selected (options.h), to expand into cases. */
+struct plan_request {
+    const char *workloads; /* --workloads: selections, globs, name@threads */
+    const char *suites;    /* --suite: suite names */
+    const char *exclude;   /* --exclude: names or globs */
+    const char *threads;   /* --threads */
+    const char *const *params; /* every --param KEY=VALUE[,VALUE...] */
+    size_t param_count;
+    bool quick;
+};
+
+/* The cases of a run, in selection order: every selection (suites first,
+ * then --workloads; DEFAULT_SUITE when neither is given), globs expanded,
+ * exclusions dropped, one case per thread count of a threaded workload and
+ * per value of a swept parameter. Cases that resolve to the same
+ * configuration run once, and --threads given to a workload that is not
+ * threaded is ignored, each said on stderr. Exits with a usage error on
+ * anything it cannot resolve. */
+struct bench_case **cases_plan(const struct plan_request *r, size_t *count);
+
 #endif

@@ -25,11 +25,14 @@ void csv_write_field(FILE *f, const char *text, bool last)
 
 void csv_write_row(FILE *f, const struct result_row *r)
 {
-    char threads[16], rep[16];
+    char threads[16], rep[16], samples[16] = "";
     snprintf(threads, sizeof threads, "%d", r->threads);
     snprintf(rep, sizeof rep, "%d", r->rep);
-    const char *fields[] = {r->backend, r->workload, threads, rep, r->metric,
-                            r->value, r->unit, r->status, r->params, r->detail};
+    if (r->samples > 0)
+        snprintf(samples, sizeof samples, "%d", r->samples);
+    const char *fields[] = {r->backend, r->workload, threads, rep,       r->metric,
+                            r->value,   r->unit,     r->status, r->params, r->detail,
+                            samples,    r->run_id,   r->host};
     size_t n = sizeof fields / sizeof fields[0];
     for (size_t i = 0; i < n; i++)
         csv_write_field(f, fields[i], i + 1 == n);
@@ -110,6 +113,28 @@ size_t csv_read_record(FILE *f, char ***fields_out)
     return rec.count;
 }
 
+int csv_column(char **fields, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(fields[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+size_t csv_find_columns(FILE *f, const char *path, const char *const *names, int count, int *cols,
+                        const char *expected)
+{
+    char **fields;
+    size_t n = csv_read_record(f, &fields), need = 0;
+    for (int i = 0; i < count; i++) {
+        cols[i] = csv_column(fields, n, names[i]);
+        if (cols[i] < 0)
+            usage_error("%s: no column '%s' (expected the header '%s')", path, names[i], expected);
+        need = (size_t)cols[i] + 1 > need ? (size_t)cols[i] + 1 : need;
+    }
+    return need;
+}
+
 size_t results_load(const char *path, struct result_row **rows_out)
 {
     FILE *f = fopen(path, "r");
@@ -117,7 +142,6 @@ size_t results_load(const char *path, struct result_row **rows_out)
         fatal_errno("cannot read %s", path);
     char **fields;
     size_t n = csv_read_record(f, &fields);
-    const char *expected = RESULTS_HEADER;
     char *header = xstrdup("");
     for (size_t i = 0; i < n; i++) {
         char *next = xasprintf("%s%s%s", header, i ? "," : "", fields[i]);
@@ -125,11 +149,14 @@ size_t results_load(const char *path, struct result_row **rows_out)
         header = next;
     }
     if (strncmp(header, "backend,workload,threads,rep,metric,value,unit,status", 52) != 0)
-        usage_error("%s: not a results file (header '%s', expected '%s')", path, header, expected);
+        usage_error("%s: not a results file (header '%s', expected '%s')", path, header,
+                    RESULTS_HEADER);
     free(header);
+    int samples_col = csv_column(fields, n, "samples"), run_col = csv_column(fields, n, "run_id"),
+        host_col = csv_column(fields, n, "host");
 
     struct result_row *rows = NULL;
-    size_t count = 0;
+    size_t count = 0, cap = 0;
     unsigned line = 1;
     while ((n = csv_read_record(f, &fields)) > 0) {
         line++;
@@ -137,19 +164,37 @@ size_t results_load(const char *path, struct result_row **rows_out)
             continue; /* blank line */
         if (n < 8)
             usage_error("%s:%u: %zu fields, expected at least 8", path, line, n);
-        long long threads, rep;
+        long long threads, rep, samples = 1;
         if (!parse_ll(fields[2], &threads) || !parse_ll(fields[3], &rep))
             usage_error("%s:%u: threads and rep must be whole numbers", path, line);
-        rows = xrealloc(rows, (count + 1) * sizeof *rows);
+        if (samples_col >= 0 && (size_t)samples_col < n && fields[samples_col][0] &&
+            !parse_ll(fields[samples_col], &samples))
+            usage_error("%s:%u: samples must be a whole number", path, line);
+        if (count == cap) {
+            cap = cap ? cap * 2 : 1024;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
         rows[count++] = (struct result_row){
             .backend = xstrdup(fields[0]), .workload = xstrdup(fields[1]),
             .threads = (int)threads, .rep = (int)rep, .metric = xstrdup(fields[4]),
             .value = xstrdup(fields[5]), .unit = xstrdup(fields[6]),
             .status = xstrdup(fields[7]), .params = xstrdup(n > 8 ? fields[8] : ""),
-            .detail = xstrdup(n > 9 ? fields[9] : ""),
+            .detail = xstrdup(n > 9 ? fields[9] : ""), .samples = (int)samples,
+            .run_id = xstrdup(run_col >= 0 && (size_t)run_col < n ? fields[run_col] : ""),
+            .host = xstrdup(host_col >= 0 && (size_t)host_col < n ? fields[host_col] : ""),
         };
     }
     fclose(f);
     *rows_out = rows;
     return count;
+}
+
+void results_free(struct result_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct result_row *r = &rows[i];
+        free(r->backend), free(r->workload), free(r->metric), free(r->value), free(r->unit);
+        free(r->status), free(r->params), free(r->detail), free(r->run_id), free(r->host);
+    }
+    free(rows);
 }

@@ -34,6 +34,7 @@ struct bench_lat {
 bool latency_requested;
 
 static bool enabled;
+static bool measuring = true; /* false during warm-up samples */
 static double ns_per_tick = 1.0;
 static double overhead_ticks;
 static double resolution_ticks; /* the smallest non-zero step seen */
@@ -71,10 +72,15 @@ static double bucket_mid(size_t b)
 
 /* ---- The workload API ---- */
 
+void latency_sample(bool measured)
+{
+    measuring = measured;
+}
+
 struct bench_lat *bench_lat_recorder(struct bench_ctx *ctx)
 {
     (void)ctx;
-    if (!enabled)
+    if (!enabled || !measuring)
         return NULL;
     /* mmap, not malloc: the recorders must not change the allocator's heap. */
     struct bench_lat *r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE,
@@ -176,7 +182,7 @@ void latency_report(struct bench_ctx *ctx)
      * steps of many ticks, so every sample is a multiple of about 10 ns. */
     bench_metric(ctx, "timer_resolution_ns", resolution_ticks * ns_per_tick, "ns");
     static const struct { const char *suffix; double q; } points[] = {
-        {"p50", 0.50}, {"p99", 0.99}, {"p999", 0.999}};
+        {"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p999", 0.999}, {"p9999", 0.9999}};
     for (int k = 0; k < BENCH_LAT_KINDS; k++) {
         if (!all[k].count)
             continue;

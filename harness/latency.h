@@ -17,8 +17,12 @@ extern bool latency_requested;
  * reading it twice, which every sample has subtracted. */
 void latency_enable(void);
 
+/* Before each sample: a warm-up sample (measured false) gets no recorders,
+ * so the percentiles cover the measured samples only. */
+void latency_sample(bool measured);
+
 /* After the workload: merges every thread's recorder and reports, per kind
- * that saw any operation, <kind>_p50_ns, _p99_ns, _p999_ns, _max_ns (unit ns),
+ * that saw any operation, <kind>_p50_ns, _p90_ns, _p99_ns, _p999_ns, _p9999_ns, _max_ns (unit ns),
  * plus timer_overhead_ns and timer_resolution_ns once. */
 void latency_report(struct bench_ctx *ctx);
 

@@ -1,10 +1,16 @@
 /* The `bench` command line: parses and validates every flag before anything
  * is written, then hands the run to the runner. Subcommands: run, list,
- * summarize (and the hidden __child, the measured process). */
+ * plan, summarize, compare, merge (and the hidden __child, the measured process). */
 #include "backends.h"
 #include "cases.h"
 #include "child.h"
+#include "compare.h"
+#include "counters.h"
+#include "group.h"
 #include "latency.h"
+#include "merge.h"
+#include "options.h"
+#include "plan.h"
 #include "runner.h"
 #include "suites.h"
 #include "summary.h"
@@ -20,51 +26,43 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Without --workloads or --suite: the suite DEFAULT_SUITE (harness/suites.c),
- * the article's four workloads. */
-#define DEFAULT_REPS 5
-#define DEFAULT_TIMEOUT_S 300
-#define DEFAULT_SEED 1
+#ifndef BENCH_VERSION
+#define BENCH_VERSION "unknown"
+#endif
 
 static void print_help(void)
 {
-    printf(
-        "bench: compare memory allocators on the same workloads, each measurement in\n"
-        "its own process with the allocator preloaded and verified.\n"
-        "\n"
-        "Usage:\n"
-        "  bench run [options]       run the comparison, write a run directory\n"
-        "  bench list                list workloads (with parameters) and backends\n"
-        "  bench summarize RUN_DIR   recompute RUN_DIR/summary.csv from results.csv\n"
-        "  bench --help\n"
-        "\n"
-        "Options of `run`:\n"
-        "  --backends LIST     comma-separated backend names, or NAME=PATH.so for any\n"
-        "                      library (default: every known backend but those\n"
-        "                      that `bench list` marks [only when named])\n"
-        "  --workloads LIST    comma-separated selections; a selection may set\n"
-        "                      parameters: mixed_sizes:max_size=65536:touch=all\n"
-        "                      (default: the suite " DEFAULT_SUITE ")\n"
-        "  --suite NAME        a named selection of workloads (see `bench list`):\n"
-        "                      article, library, programs, full\n"
-        "  --latency           time every malloc/free with the cycle counter and add\n"
-        "                      malloc_p50_ns .. free_max_ns (p50, p99, p999, max)\n"
-        "  --threads LIST      thread counts for threaded workloads, e.g. 1,2,4,8\n"
-        "                      (default: each workload's own)\n"
-        "  --param KEY=VALUE   set a parameter of every selected workload that has it;\n"
-        "                      WORKLOAD.KEY=VALUE for one workload (repeatable)\n"
-        "  --reps N            measured repetitions, after one warm-up round (default %d;\n"
-        "                      1 with --quick)\n"
-        "  --quick             reduced sizes and one repetition: a smoke run\n"
-        "  --seed N            seed of the run order shuffle (default %d)\n"
-        "  --timeout SEC       time limit of one measurement (default %d)\n"
-        "  --out DIR           write the run directory here (default results/<run-id>)\n"
-        "\n"
-        "Each round runs every backend x workload once, in an order shuffled by the\n"
-        "seed; the first round is a discarded warm-up. Exit status: 0 when every run\n"
-        "ended ok, 1 when some did not (their rows say why), 2 for bad usage (nothing\n"
-        "is written), 130 when interrupted (finished rows are kept).\n",
-        DEFAULT_REPS, DEFAULT_SEED, DEFAULT_TIMEOUT_S);
+    printf("bench: compare memory allocators on the same workloads, each measurement in\n"
+           "its own process with the allocator preloaded and verified.\n"
+           "\n"
+           "Usage:\n"
+           "  bench run [options]       run the comparison, write a run directory\n"
+           "  bench plan [options of run] [--out FILE]\n"
+           "                            the run's groups (a case in a round, every backend)\n"
+           "                            in execution order, with their expected cost and\n"
+           "                            shard (--shard I/N), as plan.csv; checks the flags\n"
+           "                            as run does and runs nothing\n"
+           "  bench list [--tiny]       list workloads (with parameters), suites, backends;\n"
+           "                            --tiny: each workload's tiny form, as the tests run it\n"
+           "  bench summarize RUN_DIR [--baseline NAME]\n"
+           "                            recompute the summary files from results.csv\n"
+           "  bench compare RUN_A RUN_B [--threshold PCT] [--raw] [--all-metrics] [--out DIR]\n"
+           "                            what changed from run A to run B, and is it real:\n"
+           "                            compare.md and compare.csv (default: into RUN_B);\n"
+           "                            exit 1 when something regressed beyond the noise\n"
+           "                            threshold (default 2%%)\n"
+           "  bench merge RUN_DIR... --out DIR [--pool]\n"
+           "                            one run from runs of several machines or days\n"
+           "  bench --help | --version\n"
+           "\n"
+           "Options of `run`:\n");
+    options_print_help();
+    printf("\n"
+           "Each round runs every case (workload x threads) once under every backend, in\n"
+           "an order shuffled by the seed; the first round is a discarded warm-up. Exit\n"
+           "status: 0 when every run ended ok, 1 when some did not (their rows say why),\n"
+           "2 for bad usage (nothing is written), 130 when interrupted (finished rows,\n"
+           "the summary and meta.json are kept).\n");
 }
 
 static void list_everything(void)
@@ -88,28 +86,41 @@ static void list_everything(void)
     printf("\nSuites (select with --suite NAME):\n");
     for (size_t i = 0; i < suite_count; i++) {
         printf("  %-10s %s\n             ", suites[i].name, suites[i].summary);
-        for (const struct suite_item *it = suites[i].items; it->selection; it++)
-            printf(" %s%s%s", it->selection, it->threads ? "@" : "", it->threads ? it->threads : "");
+        size_t n;
+        struct suite_item *items = suite_items(&suites[i], &n);
+        for (size_t k = 0; k < n; k++)
+            printf(" %s%s%s", items[k].selection, items[k].threads ? "@" : "",
+                   items[k].threads ? items[k].threads : "");
         putchar('\n');
     }
     printf("\nBackends:\n");
     for (size_t i = 0; i < backend_kind_count; i++) {
         struct backend *b = backend_from_spec(backend_kinds[i].name);
-        printf("  %-16s %s%s\n", b->name,
+        printf("  %-16s %s%s", b->name,
                b->missing ? b->missing_reason : (b->library ? b->library : "(no preload: the C library)"),
-               backend_kinds[i].in_default_run ? "" : "  [only when named]");
+               backend_kinds[i].in_default_run ? "" : "  [only when named");
+        for (size_t k = 0; k < suite_count && !backend_kinds[i].in_default_run; k++)
+            if (suites_add_backend(suites[k].name, b->name))
+                printf(", or with --suite %s", suites[k].name);
+        puts(backend_kinds[i].in_default_run ? "" : "]");
     }
 }
 
-/* ---- Parsing `run` ---- */
-
-static long long int_flag(const char *flag, const char *value, long long min, long long max)
+/* `bench list --tiny`: each workload's tiny form, one selection a line, as
+ * the tests run them; a workload without one says so. */
+static int list_tiny(void)
 {
-    long long v;
-    if (!parse_ll(value, &v) || v < min || v > max)
-        usage_error("%s expects a whole number in %lld..%lld, got '%s'", flag, min, max, value);
-    return v;
+    for (size_t i = 0; i < workload_count(); i++) {
+        const struct bench_workload *w = workload_at(i);
+        if (!w->tiny)
+            printf("%s (no tiny form)\n", w->name);
+        else
+            printf("%s%s%s\n", w->name, w->tiny[0] ? ":" : "", w->tiny);
+    }
+    return 0;
 }
+
+/* ---- `run` ---- */
 
 /* A path in the project's top directory (the parent of build/), without
  * "build/.." in it, for what the run prints and records. */
@@ -123,6 +134,8 @@ static char *project_path(const char *relative)
     return path;
 }
 
+/* The run directory, created (with missing parents) and known to be
+ * writable before anything is printed or run; an absolute path. */
 static char *make_run_dir(const char *out, bool *is_default)
 {
     if (out) {
@@ -134,10 +147,16 @@ static char *make_run_dir(const char *out, bool *is_default)
                 if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
                     usage_error("--out %s: the directory is not empty (results are never overwritten)", out);
             closedir(d);
-        } else if (mkdir(out, 0755) != 0) {
-            fatal_errno("cannot create %s", out);
+        } else if (mkdir_parents(out) != 0) {
+            usage_error("--out %s: cannot create it: %s", out, strerror(errno));
         }
-        return xstrdup(out);
+        struct stat st;
+        if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
+            usage_error("--out %s: not a directory", out);
+        if (access(out, W_OK) != 0)
+            usage_error("--out %s: not writable: %s", out, strerror(errno));
+        char resolved[PATH_MAX];
+        return xstrdup(realpath(out, resolved) ? resolved : out);
     }
     *is_default = true;
     char *results = project_path("results");
@@ -160,168 +179,143 @@ static char *make_run_dir(const char *out, bool *is_default)
     }
 }
 
+/* Without --backends: the default run's, and those the selected suites add. */
+static void select_backends(const char *list, const char *suite_list, struct run_meta *m)
+{
+    if (!list) {
+        m->backends = xmalloc(backend_kind_count * sizeof *m->backends);
+        for (size_t i = 0; i < backend_kind_count; i++)
+            if (backend_kinds[i].in_default_run || suites_add_backend(suite_list, backend_kinds[i].name))
+                m->backends[m->backend_count++] = backend_from_spec(backend_kinds[i].name);
+        return;
+    }
+    char **names;
+    size_t n = split_required(list, "--backends", &names);
+    m->backends = xmalloc(n * sizeof *m->backends);
+    for (size_t i = 0; i < n; i++) {
+        struct backend *b = backend_from_spec(names[i]);
+        for (size_t j = 0; j < m->backend_count; j++)
+            if (strcmp(m->backends[j]->name, b->name) == 0)
+                usage_error("backend '%s' is selected twice", b->name);
+        m->backends[m->backend_count++] = b;
+    }
+}
+
+/* The baseline: asked for, else glibc, else the first backend selected. */
+static void select_baseline(const char *asked, struct run_meta *m)
+{
+    for (size_t i = 0; i < m->backend_count && !m->baseline; i++)
+        if (strcmp(m->backends[i]->name, asked ? asked : "glibc") == 0)
+            m->baseline = m->backends[i]->name;
+    if (asked && !m->baseline)
+        usage_error("--baseline %s is not one of the selected backends", asked);
+    if (!m->baseline) {
+        m->baseline = m->backends[0]->name;
+        m->baseline_why = "glibc is not in this run: ratios are to the first backend selected";
+    }
+}
+
+/* What `run` and `plan` share: the flags parsed and checked, the backends,
+ * cases, baseline and plan settled; nothing is written. */
+static void run_setup(int argc, char **argv, int full_argc, char **full_argv,
+                      struct run_options *out, struct run_meta *m)
+{
+    struct run_options o;
+    options_parse(argc, argv, &o);
+    struct run_meta meta = {
+        .argc = full_argc, .argv = full_argv, .quick = o.quick, .latency = o.latency,
+        .seed = o.seed >= 0 ? (unsigned long long)o.seed : DEFAULT_SEED,
+        .reps = o.reps > 0 ? (int)o.reps : o.quick ? 1 : DEFAULT_REPS,
+        .timeout_s = o.timeout_s > 0 ? (int)o.timeout_s : DEFAULT_TIMEOUT_S,
+        .min_time_ms = o.min_time_ms >= 0 ? (double)o.min_time_ms : o.quick ? 0 : DEFAULT_MIN_TIME_MS,
+        .fixed_samples = o.samples > 0 ? (int)o.samples : 0,
+        .warmup_samples = o.warmup_samples >= 0 ? (int)o.warmup_samples : DEFAULT_WARMUP_SAMPLES,
+        .max_samples = o.max_samples > 0 ? (int)o.max_samples : DEFAULT_MAX_SAMPLES,
+        .interleave = o.interleave && strcmp(o.interleave, "processes") == 0 ? INTERLEAVE_PROCESSES
+                                                                             : INTERLEAVE_SAMPLES,
+        .measure = o.measure && strcmp(o.measure, "instructions") == 0 ? MEASURE_INSTRUCTIONS
+                                                                      : MEASURE_TIME,
+    };
+    latency_requested = o.latency;
+    if (meta.measure == MEASURE_INSTRUCTIONS) {
+        if (!meta.fixed_samples)
+            meta.fixed_samples = DEFAULT_INSTRUCTION_SAMPLES;
+        if (system("valgrind --version >/dev/null 2>&1") != 0)
+            usage_error("--measure instructions needs valgrind (Debian package valgrind)");
+    }
+    if (o.compare_to)
+        compare_check_run(o.compare_to);
+    select_backends(o.backends, o.suites, &meta);
+    struct plan_request plan = {.workloads = o.workloads, .suites = o.suites,
+                                .exclude = o.exclude, .threads = o.threads,
+                                .params = o.params, .param_count = o.param_count,
+                                .quick = o.quick};
+    meta.cases = cases_plan(&plan, &meta.case_count);
+    select_baseline(o.baseline, &meta);
+    int shard = 1, shard_count = 1;
+    if (o.shard)
+        plan_parse_shard(o.shard, &shard, &shard_count);
+    meta.plan = plan_build(&meta, shard, shard_count, o.costs);
+    *out = o;
+    *m = meta;
+}
+
+/* plan.csv as `bench plan` and every run directory have it. */
+static void write_plan(const char *path, const struct run_meta *m)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    plan_write_csv(f, m->plan, m);
+    fclose(f);
+    if (!path)
+        fputs(text, stdout);
+    else
+        write_file_atomic(path, text);
+    free(text);
+}
+
+static int command_plan(int argc, char **argv, int full_argc, char **full_argv)
+{
+    struct run_options o;
+    struct run_meta meta;
+    run_setup(argc, argv, full_argc, full_argv, &o, &meta);
+    struct stat st;
+    if (o.out && stat(o.out, &st) == 0 && S_ISDIR(st.st_mode))
+        usage_error("--out %s: a directory; `bench plan` writes the plan into a file", o.out);
+    write_plan(o.out, &meta);
+    const struct run_plan *p = meta.plan;
+    size_t measured = (size_t)meta.reps * meta.case_count;
+    fprintf(stderr, "bench: plan %s: %zu group(s), %zu measured, %zu warm-up, over %d shard(s);"
+                    " expected seconds per shard:",
+            p->hash, p->count, measured, p->count - measured, p->shard_count);
+    for (int s = 0; s < p->shard_count; s++)
+        fprintf(stderr, " %.1f", p->shard_cost_s[s]);
+    fprintf(stderr, " (%s)\n", p->costs_from ? p->costs_from : "the cost model");
+    return 0;
+}
+
 static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 {
-    char *backends_list = NULL, *workloads_list = NULL, *threads_list = NULL, *out = NULL;
-    const char *suite_name = NULL;
-    struct param_override *overrides = NULL;
-    size_t override_count = 0;
-    struct run_meta meta = {.reps = -1, .seed = DEFAULT_SEED, .timeout_s = DEFAULT_TIMEOUT_S,
-                            .argc = full_argc, .argv = full_argv};
-
-    for (int i = 0; i < argc; i++) {
-        const char *flag = argv[i];
-        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
-            print_help();
-            exit(0);
-        }
-        if (strcmp(flag, "--quick") == 0) {
-            meta.quick = true;
-            continue;
-        }
-        if (strcmp(flag, "--latency") == 0) {
-            latency_requested = true;
-            continue;
-        }
-        if (strncmp(flag, "--", 2) != 0)
-            usage_error("unexpected argument '%s'", flag);
-        if (i + 1 >= argc)
-            usage_error("%s needs a value", flag);
-        char *value = argv[++i];
-        if (strcmp(flag, "--backends") == 0) {
-            backends_list = value;
-        } else if (strcmp(flag, "--workloads") == 0) {
-            workloads_list = value;
-        } else if (strcmp(flag, "--threads") == 0) {
-            threads_list = value;
-        } else if (strcmp(flag, "--suite") == 0) {
-            suite_name = value;
-        } else if (strcmp(flag, "--reps") == 0) {
-            meta.reps = (int)int_flag(flag, value, 1, 1000);
-        } else if (strcmp(flag, "--seed") == 0) {
-            meta.seed = (unsigned long long)int_flag(flag, value, 0, INT64_MAX);
-        } else if (strcmp(flag, "--timeout") == 0) {
-            meta.timeout_s = (int)int_flag(flag, value, 1, 86400);
-        } else if (strcmp(flag, "--out") == 0) {
-            out = value;
-        } else if (strcmp(flag, "--param") == 0) {
-            char *eq = strchr(value, '=');
-            if (!eq || eq == value)
-                usage_error("--param expects KEY=VALUE or WORKLOAD.KEY=VALUE, got '%s'", value);
-            *eq = '\0';
-            char *dot = strchr(value, '.');
-            overrides = xrealloc(overrides, (override_count + 1) * sizeof *overrides);
-            overrides[override_count++] = (struct param_override){
-                .workload = dot ? xasprintf("%.*s", (int)(dot - value), value) : NULL,
-                .key = xstrdup(dot ? dot + 1 : value), .value = xstrdup(eq + 1)};
-            *eq = '=';
-        } else {
-            usage_error("unknown option '%s'", flag);
-        }
-    }
-    if (meta.reps < 0)
-        meta.reps = meta.quick ? 1 : DEFAULT_REPS;
-
-    /* Backends. */
-    if (backends_list) {
-        char **names;
-        size_t n = split_list(xstrdup(backends_list), &names);
-        if (n == 0)
-            usage_error("--backends is empty");
-        meta.backends = xmalloc(n * sizeof *meta.backends);
-        for (size_t i = 0; i < n; i++) {
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(meta.backends[j]->name, backend_from_spec(names[i])->name) == 0)
-                    usage_error("backend '%s' is selected twice", names[i]);
-            meta.backends[meta.backend_count++] = backend_from_spec(names[i]);
-        }
-    } else {
-        meta.backends = xmalloc(backend_kind_count * sizeof *meta.backends);
-        for (size_t i = 0; i < backend_kind_count; i++)
-            if (backend_kinds[i].in_default_run)
-                meta.backends[meta.backend_count++] = backend_from_spec(backend_kinds[i].name);
-    }
-
-    /* Thread counts. */
-    long long *threads = NULL;
-    size_t thread_count = 0;
-    if (threads_list) {
-        char **items;
-        thread_count = split_list(xstrdup(threads_list), &items);
-        if (thread_count == 0)
-            usage_error("--threads is empty");
-        threads = xmalloc(thread_count * sizeof *threads);
-        for (size_t i = 0; i < thread_count; i++)
-            threads[i] = int_flag("--threads", items[i], 1, 1024);
-    }
-
-    /* Cases: each selection, once per thread count when threaded. A suite
-     * item may bring its own thread counts; --threads overrides them. */
-    char **selections;
-    const char **selection_threads = NULL;
-    size_t selection_count;
-    if (workloads_list && suite_name)
-        usage_error("--workloads and --suite exclude each other");
-    if (workloads_list) {
-        selection_count = split_list(xstrdup(workloads_list), &selections);
-        if (selection_count == 0)
-            usage_error("--workloads is empty");
-    } else {
-        const struct suite *suite = suite_find(suite_name ? suite_name : DEFAULT_SUITE);
-        if (!suite) {
-            char *known = NULL;
-            for (size_t i = 0; i < suite_count; i++)
-                append_name(&known, suites[i].name);
-            usage_error("unknown suite '%s' (known: %s)", suite_name, known);
-        }
-        selection_count = 0;
-        while (suite->items[selection_count].selection)
-            selection_count++;
-        selections = xmalloc(selection_count * sizeof *selections);
-        selection_threads = xmalloc(selection_count * sizeof *selection_threads);
-        for (size_t i = 0; i < selection_count; i++) {
-            selections[i] = (char *)suite->items[i].selection;
-            selection_threads[i] = suite->items[i].threads;
-        }
-    }
-    long long *global_threads = threads;
-    size_t global_thread_count = thread_count;
-    for (size_t i = 0; i < selection_count; i++) {
-        threads = global_threads, thread_count = global_thread_count;
-        if (!global_thread_count && selection_threads && selection_threads[i]) {
-            char **items;
-            thread_count = split_list(xstrdup(selection_threads[i]), &items);
-            threads = xmalloc(thread_count * sizeof *threads);
-            for (size_t t = 0; t < thread_count; t++)
-                threads[t] = int_flag("--threads", items[t], 1, 1024);
-        }
-        struct bench_case *base = case_resolve(selections[i], overrides, override_count, meta.quick);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(selections[j], selections[i]) == 0)
-                usage_error("workload '%s' is selected twice", selections[i]);
-        size_t variants = base->workload->threaded && thread_count ? thread_count : 1;
-        for (size_t t = 0; t < variants; t++) {
-            struct bench_case *c = t == 0 ? base : case_resolve(selections[i], overrides,
-                                                                override_count, meta.quick);
-            c->threads = !base->workload->threaded ? 1
-                         : thread_count           ? (int)threads[t]
-                         : (base->workload->default_threads > 0 ? base->workload->default_threads : 1);
-            meta.cases = xrealloc(meta.cases, (meta.case_count + 1) * sizeof *meta.cases);
-            meta.cases[meta.case_count++] = c;
-        }
-    }
-    for (size_t i = 0; i < override_count; i++)
-        if (!overrides[i].used)
-            usage_error("--param %s%s%s=%s: no selected workload has that parameter",
-                        overrides[i].workload ? overrides[i].workload : "",
-                        overrides[i].workload ? "." : "", overrides[i].key, overrides[i].value);
+    struct run_options o;
+    struct run_meta meta;
+    run_setup(argc, argv, full_argc, full_argv, &o, &meta);
+    if (gethostname(meta.host, sizeof meta.host) != 0)
+        snprintf(meta.host, sizeof meta.host, "unknown");
+    if (meta.measure == MEASURE_TIME)
+        meta.perf_available = counters_perf_available(meta.perf_reason, sizeof meta.perf_reason);
+    else
+        snprintf(meta.perf_reason, sizeof meta.perf_reason, "not used with --measure instructions");
 
     /* Everything is valid: only now is anything written. */
     bool is_default;
-    char *run_dir = make_run_dir(out, &is_default);
+    char *run_dir = make_run_dir(o.out, &is_default);
     const char *slash = strrchr(run_dir, '/');
     meta.run_id = slash ? slash + 1 : run_dir;
-    struct run_config cfg = {.meta = meta, .run_dir = run_dir};
+    char *plan_path = xasprintf("%s/plan.csv", run_dir);
+    write_plan(plan_path, &meta);
+    free(plan_path);
+    struct run_config cfg = {.meta = meta, .run_dir = run_dir, .quiet = o.quiet};
     char *latest = NULL;
     if (is_default) {
         latest = project_path("results/latest");
@@ -329,7 +323,34 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     }
     printf("bench: %zu backend(s) x %zu case(s) x %d rep(s) (+1 warm-up round) -> %s\n",
            meta.backend_count, meta.case_count, meta.reps, run_dir);
-    return runner_run(&cfg);
+    if (meta.plan->shard_count > 1)
+        printf("bench: shard %d/%d of plan %s: %zu of its %zu groups, ~%.0f s expected\n",
+               meta.plan->shard, meta.plan->shard_count, meta.plan->hash,
+               plan_shard_group_count(meta.plan), meta.plan->count,
+               meta.plan->shard_cost_s[meta.plan->shard - 1]);
+    if (meta.measure == MEASURE_INSTRUCTIONS)
+        fprintf(stderr, "bench: counting instructions under callgrind (valgrind runs one thread "
+                        "at a time: threaded workloads are serialised)\n");
+    int rc = runner_run(&cfg);
+    if (o.compare_to && rc != EXIT_INTERRUPTED) {
+        int crc = compare_runs(o.compare_to, run_dir, &(struct compare_options){0}, run_dir);
+        if (rc == 0 && crc != 0)
+            rc = crc;
+    }
+    free(latest);
+    return rc;
+}
+
+static int command_summarize(int argc, char **argv)
+{
+    const char *baseline = NULL;
+    if (argc == 3 && strcmp(argv[1], "--baseline") == 0)
+        baseline = argv[2];
+    else if (argc != 1)
+        usage_error("summarize expects one run directory (and optionally --baseline NAME)");
+    compare_check_run(argv[0]);
+    summary_write(argv[0], baseline, stdout);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -342,17 +363,27 @@ int main(int argc, char **argv)
         print_help();
         return argc < 2 ? EXIT_USAGE : 0;
     }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("bench (malloc-bench) %s\n", BENCH_VERSION);
+        return 0;
+    }
     if (strcmp(argv[1], "run") == 0)
         return command_run(argc - 2, argv + 2, argc, argv);
+    if (strcmp(argv[1], "plan") == 0)
+        return command_plan(argc - 2, argv + 2, argc, argv);
     if (strcmp(argv[1], "list") == 0) {
+        if (argc == 3 && strcmp(argv[2], "--tiny") == 0)
+            return list_tiny();
+        if (argc > 2)
+            usage_error("list takes no arguments but --tiny (got '%s')", argv[2]);
         list_everything();
         return 0;
     }
-    if (strcmp(argv[1], "summarize") == 0) {
-        if (argc != 3)
-            usage_error("summarize expects one run directory");
-        summary_write(argv[2], stdout);
-        return 0;
-    }
-    usage_error("unknown command '%s' (run, list, summarize)", argv[1]);
+    if (strcmp(argv[1], "summarize") == 0)
+        return command_summarize(argc - 2, argv + 2);
+    if (strcmp(argv[1], "compare") == 0)
+        return compare_command(argc - 2, argv + 2);
+    if (strcmp(argv[1], "merge") == 0)
+        return merge_command(argc - 2, argv + 2);
+    usage_error("unknown command '%s' (run, plan, list, summarize, compare, merge)", argv[1]);
 }

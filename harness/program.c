@@ -1,8 +1,11 @@
 /* Real programs as workloads: runs a whole external command under the
  * backend, verifies from inside each of its processes (through the probe
  * library) which malloc it used, and compares its output with the output of
- * the same command under glibc. Runs inside the measured child. */
+ * the same command under glibc. Runs inside the measured child. The pieces
+ * that servers share (finding, starting and checking a command) are the
+ * program_* functions of program.h; server.c holds the rest of servers. */
 #include "program.h"
+#include "backends.h"
 #include "util.h"
 
 #include <errno.h>
@@ -68,7 +71,24 @@ const char *bench_program_dir(struct bench_ctx *ctx)
     return dir;
 }
 
-static const char *probe_library(void)
+const char *bench_program_input(struct bench_ctx *ctx, const char *name,
+                                void (*make)(struct bench_ctx *ctx, const char *path,
+                                             const void *arg),
+                                const void *arg)
+{
+    static char path[PATH_MAX + 256];
+    snprintf(path, sizeof path, "%s/%.255s", bench_program_dir(ctx), name);
+    if (access(path, F_OK) == 0)
+        return path;
+    char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+    make(ctx, tmp, arg);
+    if (rename(tmp, path) != 0)
+        bench_fail(ctx, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    free(tmp);
+    return path;
+}
+
+static const char *probe_library(struct bench_ctx *ctx)
 {
     static char path[PATH_MAX];
     const char *tries[] = {"/libbenchprobe.so", "/../libbenchprobe.so"};
@@ -77,7 +97,7 @@ static const char *probe_library(void)
         if (access(path, R_OK) == 0)
             return path;
     }
-    return NULL;
+    bench_fail(ctx, "build/libbenchprobe.so is not built (run make)");
 }
 
 /* /usr/bin first, so a version manager's shim (a script that execs the real
@@ -99,24 +119,74 @@ static char *find_command(const char *name)
     return found;
 }
 
+/* `arg` with every "{port}" replaced by `port`. */
+static char *with_port(const char *arg, const char *port)
+{
+    char *result = xstrdup(arg);
+    for (char *at; port && (at = strstr(result, "{port}"));) {
+        char *next = xasprintf("%.*s%s%s", (int)(at - result), result, port, at + 6);
+        free(result);
+        result = next;
+    }
+    return result;
+}
+
+char **program_argv(struct bench_ctx *ctx, const char *const *argv, const char *package,
+                    const char *port)
+{
+    char *exe = find_command(argv[0]);
+    if (!exe)
+        bench_status(ctx, "missing", "%s is not installed (Debian package %s)", argv[0], package);
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    char **out = xmalloc((argc + 1) * sizeof *out);
+    out[0] = exe;
+    for (size_t i = 1; i < argc; i++)
+        out[i] = argv[i][0] == '@' ? xstrdup(bench_program_file(ctx, argv[i] + 1))
+                                   : with_port(argv[i], port);
+    out[argc] = NULL;
+    return out;
+}
+
+void program_free_argv(char **argv)
+{
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
 /* ---- Running the command ---- */
 
-static pid_t spawn(struct bench_ctx *ctx, char *const argv[], const char *preload,
-                   const char *probe_file, const char *in, const char *out)
+pid_t program_spawn(struct bench_ctx *ctx, char *const argv[], const char *probe_file,
+                    const char *in, const char *out)
 {
+    /* Under the backend: the measured child's own preload, plus the probe.
+     * Under glibc, the C library itself is preloaded: a program linked with
+     * another allocator (Debian's redis links libjemalloc) would otherwise
+     * get that one's malloc, the first in its lookup order. */
+    char *preload = NULL;
+    if (probe_file) {
+        const char *current = getenv("LD_PRELOAD");
+        preload = xasprintf("%s:%s", current && *current ? current : child_allocator_path(ctx),
+                            probe_library(ctx));
+    }
+    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
         bench_fail(ctx, "fork: %s", strerror(errno));
-    if (pid > 0)
+    if (pid > 0) {
+        free(preload);
         return pid;
-    if (preload)
+    }
+    if (probe_file) {
         setenv("LD_PRELOAD", preload, 1);
-    else
-        unsetenv("LD_PRELOAD");
-    if (probe_file)
         setenv(PROBE_FILE_ENV, probe_file, 1);
-    else
+    } else {
+        unsetenv("LD_PRELOAD");
         unsetenv(PROBE_FILE_ENV);
+        backend_unexport_settings();
+    }
     int ifd = open(in ? in : "/dev/null", O_RDONLY);
     int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (ifd < 0 || ofd < 0) {
@@ -126,15 +196,16 @@ static pid_t spawn(struct bench_ctx *ctx, char *const argv[], const char *preloa
     }
     dup2(ifd, STDIN_FILENO);
     dup2(ofd, STDOUT_FILENO);
-    close(ifd);
-    close(ofd);
+    /* Nothing but the three standard streams: a server that outlived the
+     * measured child must not hold its report pipe open, or the runner
+     * would wait for the pipe's end until the time limit. */
+    closefrom(STDERR_FILENO + 1);
     execv(argv[0], argv);
     fprintf(stderr, "bench: cannot exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
 }
 
-static void check_ended_well(struct bench_ctx *ctx, const char *name, int status,
-                             const char *when)
+void program_check_ended(struct bench_ctx *ctx, const char *name, int status, const char *when)
 {
     if (WIFSIGNALED(status))
         bench_status(ctx, "crashed", "%s%s killed by signal %d (%s)", name, when,
@@ -162,7 +233,7 @@ static void same_library(struct bench_ctx *ctx, const char *what, const char *se
 
 /* Every process of the command must have reported the backend's malloc and
  * free; returns how many processes reported. */
-static int verify_probe(struct bench_ctx *ctx, const char *probe_file, const char *name)
+int program_verify_probe(struct bench_ctx *ctx, const char *probe_file, const char *name)
 {
     FILE *f = fopen(probe_file, "r");
     if (!f)
@@ -213,7 +284,7 @@ static long long first_difference(const char *x, const char *y)
     return result;
 }
 
-static char *file_stem(struct bench_ctx *ctx)
+char *program_file_stem(struct bench_ctx *ctx)
 {
     char *label = xstrdup(child_label(ctx));
     for (char *p = label; *p; p++)
@@ -224,26 +295,23 @@ static char *file_stem(struct bench_ctx *ctx)
     return stem;
 }
 
+void program_report_usage(struct bench_ctx *ctx, const struct rusage *ru, int processes)
+{
+    bench_metric(ctx, "program_user_ms",
+                 (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3, "ms");
+    bench_metric(ctx, "program_sys_ms",
+                 (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3, "ms");
+    bench_metric(ctx, "program_peak_rss_kib", (double)ru->ru_maxrss, "KiB");
+    bench_metric(ctx, "program_processes", processes, "count");
+}
+
 void bench_program_run(struct bench_ctx *ctx, const struct bench_program *prog)
 {
     const char *name = prog->argv[0];
-    char *exe = find_command(name);
-    if (!exe)
-        bench_status(ctx, "missing", "%s is not installed (Debian package %s)", name,
-                     prog->package);
-    const char *probe = probe_library();
-    if (!probe)
-        bench_fail(ctx, "build/libbenchprobe.so is not built (run make)");
-
-    size_t argc = 0;
-    while (prog->argv[argc])
-        argc++;
-    char **argv = xmalloc((argc + 1) * sizeof *argv);
-    argv[0] = exe;
-    for (size_t i = 1; i < argc; i++)
-        argv[i] = xstrdup(prog->argv[i][0] == '@' ? bench_program_file(ctx, prog->argv[i] + 1)
-                                                  : prog->argv[i]);
-    argv[argc] = NULL;
+    char **argv = program_argv(ctx, prog->argv, prog->package, NULL);
+    if (prog->needs)
+        program_free_argv(program_argv(ctx, (const char *const[]){prog->needs, NULL},
+                                       prog->needs_package, NULL));
     char *in = NULL;
     if (prog->stdin_file)
         in = xstrdup(prog->stdin_file[0] == '@' ? bench_program_file(ctx, prog->stdin_file + 1)
@@ -251,49 +319,42 @@ void bench_program_run(struct bench_ctx *ctx, const struct bench_program *prog)
 
     /* The reference: the same command under glibc, made once per run
      * directory by whichever run needs it first (setup, not timed). */
-    char *stem = file_stem(ctx);
+    char *stem = program_file_stem(ctx);
     char *ref = xasprintf("%s.glibc-reference.out", stem);
     if (access(ref, R_OK) != 0) {
         char *tmp = xasprintf("%s.tmp%d", ref, (int)getpid());
         int status;
-        pid_t pid = spawn(ctx, argv, NULL, NULL, in, tmp);
+        pid_t pid = program_spawn(ctx, argv, NULL, in, tmp);
         waitpid(pid, &status, 0);
-        check_ended_well(ctx, name, status, " (the reference run under glibc)");
+        program_check_ended(ctx, name, status, " (the reference run under glibc)");
         if (rename(tmp, ref) != 0)
             bench_fail(ctx, "cannot rename %s: %s", tmp, strerror(errno));
         free(tmp);
     }
 
-    const char *current = getenv("LD_PRELOAD");
-    char *preload = current && *current ? xasprintf("%s:%s", current, probe) : xstrdup(probe);
     char *probe_file = xasprintf("%s.%s.probe", stem, child_backend(ctx));
     char *out = xasprintf("%s.%s.out", stem, child_backend(ctx));
     unlink(probe_file);
 
     int status;
     struct rusage ru;
+    /* callgrind counts this process only, not the command it runs */
+    child_count_no_instructions(ctx);
     bench_region_begin(ctx);
-    pid_t pid = spawn(ctx, argv, preload, probe_file, in, out);
+    pid_t pid = program_spawn(ctx, argv, probe_file, in, out);
     child_report_sample_pid(ctx, (long)pid);
     while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
         ;
     bench_region_end(ctx);
 
-    check_ended_well(ctx, name, status, "");
-    int processes = verify_probe(ctx, probe_file, name);
+    program_check_ended(ctx, name, status, "");
+    int processes = program_verify_probe(ctx, probe_file, name);
     long long diff = first_difference(out, ref);
     if (diff >= 0)
         bench_corrupt(ctx, "the output of %s differs from its output under glibc at byte %lld "
                       "(%s vs %s)", name, diff, out, ref);
-    bench_metric(ctx, "program_user_ms",
-                 (double)ru.ru_utime.tv_sec * 1e3 + (double)ru.ru_utime.tv_usec / 1e3, "ms");
-    bench_metric(ctx, "program_sys_ms",
-                 (double)ru.ru_stime.tv_sec * 1e3 + (double)ru.ru_stime.tv_usec / 1e3, "ms");
-    bench_metric(ctx, "program_peak_rss_kib", (double)ru.ru_maxrss, "KiB");
-    bench_metric(ctx, "program_processes", processes, "count");
+    program_report_usage(ctx, &ru, processes);
     unlink(probe_file);
-    free(exe), free(in), free(stem), free(ref), free(preload), free(probe_file), free(out);
-    for (size_t i = 1; i < argc; i++)
-        free(argv[i]);
-    free(argv);
+    free(in), free(stem), free(ref), free(probe_file), free(out);
+    program_free_argv(argv);
 }

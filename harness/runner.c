@@ -1,41 +1,25 @@
-/* The runner: plans the matrix, runs each measurement in its own child
- * process with the backend preloaded, and records how each one ended. */
+/* The runner: takes the groups of its shard of the plan (plan.h) in order,
+ * runs each group's children (group.c), and records how each measurement
+ * ended: results.csv (one row per metric of a process, the median of its
+ * measured samples), samples.csv (every sample) and timeline.csv (RSS over
+ * time). */
 #include "runner.h"
-#include "child.h"
 #include "csv.h"
-#include "latency.h"
+#include "group.h"
+#include "stats.h"
+#include "plan.h"
 #include "summary.h"
-#include "timeline.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#define MAX_METRICS 64
-#define CHILD_RESULT_FD 3
-
-/* What one child reported and how it ended. */
-struct outcome {
-    char status[32];
-    char detail[1024];
-    char allocator_path[PATH_MAX];
-    char allocator_version[256];
-    pid_t sample_pid; /* a real program's pid, for the timeline */
-    size_t metric_count;
-    struct {
-        char name[64], value[64], unit[16];
-    } metrics[MAX_METRICS];
-};
 
 static volatile sig_atomic_t interrupted;
 
@@ -45,232 +29,98 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
-/* ---- Starting the child ---- */
-
-static char *full_selection(const struct bench_case *c)
-{
-    char *s = xstrdup(c->workload->name);
-    for (size_t i = 0; i < workload_param_count(c->workload); i++) {
-        char *next = xasprintf("%s:%s=%s", s, c->workload->params[i].name, c->values[i]);
-        free(s);
-        s = next;
-    }
-    return s;
-}
-
-/* Forks and execs `bench __child` with the backend preloaded; its stdout and
- * stderr go to log_path, its reports to the returned pipe. */
-static pid_t spawn_child(const struct backend *b, const struct bench_case *c,
-                         const char *run_dir, const char *log_path, int *report_fd)
-{
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        fatal_errno("pipe");
-    /* Exec the running image itself, not its path: a `make` during the run
-     * replaces build/bench, and every later child would exec the new binary
-     * (or fail, the old path being gone). */
-    static char exe[] = "/proc/self/exe";
-    char *selection = full_selection(c);
-    char threads[16], fd_text[16];
-    snprintf(threads, sizeof threads, "%d", c->threads);
-    snprintf(fd_text, sizeof fd_text, "%d", CHILD_RESULT_FD);
-    char *argv[24];
-    int argc = 0;
-    argv[argc++] = exe;
-    argv[argc++] = CHILD_SUBCOMMAND;
-    argv[argc++] = "--backend";
-    argv[argc++] = b->name;
-    if (b->library) {
-        argv[argc++] = "--lib";
-        argv[argc++] = b->library;
-    }
-    argv[argc++] = "--workload";
-    argv[argc++] = selection;
-    argv[argc++] = "--threads";
-    argv[argc++] = threads;
-    argv[argc++] = "--fd";
-    argv[argc++] = fd_text;
-    argv[argc++] = "--run-dir";
-    argv[argc++] = (char *)run_dir;
-    if (latency_requested) {
-        argv[argc++] = "--latency";
-        argv[argc++] = "1";
-    }
-    argv[argc] = NULL;
-
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        fatal_errno("fork");
-    if (pid == 0) {
-        /* Own process group, so a timeout kills everything it started and a
-         * terminal's Ctrl-C reaches only the runner, which then cleans up. */
-        setpgid(0, 0);
-        int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (log >= 0) {
-            dup2(log, STDOUT_FILENO);
-            dup2(log, STDERR_FILENO);
-            close(log);
-        }
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            close(devnull);
-        }
-        dup2(fds[1], CHILD_RESULT_FD); /* dup2 clears close-on-exec */
-        if (b->library)
-            setenv("LD_PRELOAD", b->library, 1);
-        else
-            unsetenv("LD_PRELOAD");
-        execv(exe, argv);
-        fprintf(stderr, "bench: cannot exec %s: %s\n", exe, strerror(errno));
-        _exit(127);
-    }
-    setpgid(pid, pid); /* both sides, whichever runs first */
-    close(fds[1]);
-    free(selection);
-    *report_fd = fds[0];
-    return pid;
-}
-
-/* ---- Reading what the child says ---- */
-
-static void parse_report_line(char *line, struct outcome *o)
-{
-    char *fields[4] = {0};
-    int n = 0;
-    for (char *save = NULL, *tok = strtok_r(line, "\t", &save); tok && n < 4;
-         tok = strtok_r(NULL, "\t", &save))
-        fields[n++] = tok;
-    if (n >= 3 && strcmp(fields[0], "allocator") == 0) {
-        snprintf(o->allocator_path, sizeof o->allocator_path, "%s", fields[1]);
-        snprintf(o->allocator_version, sizeof o->allocator_version, "%s", fields[2]);
-    } else if (n >= 3 && strcmp(fields[0], "metric") == 0 && o->metric_count < MAX_METRICS) {
-        size_t m = o->metric_count++;
-        snprintf(o->metrics[m].name, sizeof o->metrics[m].name, "%s", fields[1]);
-        snprintf(o->metrics[m].value, sizeof o->metrics[m].value, "%s", fields[2]);
-        snprintf(o->metrics[m].unit, sizeof o->metrics[m].unit, "%s", n > 3 ? fields[3] : "");
-    } else if (n >= 2 && strcmp(fields[0], "sample_pid") == 0) {
-        o->sample_pid = (pid_t)atol(fields[1]);
-    } else if (n >= 2 && strcmp(fields[0], "status") == 0) {
-        snprintf(o->status, sizeof o->status, "%s", fields[1]);
-        snprintf(o->detail, sizeof o->detail, "%s", n > 2 ? fields[2] : "");
-    }
-}
-
-static void kill_group(pid_t pid)
-{
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-}
-
-/* Collects the child's reports until it closes the pipe, then its exit
- * status; kills it when the deadline passes or the user interrupts. Samples
- * the child's RSS into `tl` meanwhile. */
-static void collect(pid_t pid, int fd, int timeout_s, struct outcome *o, struct timeline *tl)
-{
-    timeline_begin(tl, pid);
-    uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
-    char buf[16384];
-    size_t len = 0;
-    bool timed_out = false;
-    for (;;) {
-        uint64_t now = now_ns();
-        if (now >= deadline || interrupted) {
-            timed_out = !interrupted;
-            kill_group(pid);
-            break;
-        }
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (o->sample_pid)
-            tl->pid = o->sample_pid;
-        int wait_ms = (int)((deadline - now) / 1000000 + 1), next_sample_ms = timeline_tick(tl);
-        int r = poll(&p, 1, next_sample_ms < wait_ms ? next_sample_ms : wait_ms);
-        if (r <= 0)
-            continue; /* timeout or EINTR: the loop head decides */
-        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-        char *nl;
-        while ((nl = memchr(buf, '\n', len))) {
-            *nl = '\0';
-            parse_report_line(buf, o);
-            len -= (size_t)(nl + 1 - buf);
-            memmove(buf, nl + 1, len);
-        }
-        if (len == sizeof buf - 1)
-            len = 0; /* an absurd line: drop it */
-    }
-    close(fd);
-
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_ns() >= deadline && !timed_out) {
-            timed_out = true;
-            kill_group(pid);
-        }
-        if (interrupted)
-            kill_group(pid);
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-    }
-    kill(-pid, SIGKILL); /* anything the child left behind in its group */
-
-    bool reported_ok = strcmp(o->status, "ok") == 0;
-    if (interrupted && !(WIFEXITED(status) && reported_ok)) {
-        snprintf(o->status, sizeof o->status, "interrupted");
-        snprintf(o->detail, sizeof o->detail, "stopped by the user");
-    } else if (timed_out) {
-        snprintf(o->status, sizeof o->status, "timeout");
-        snprintf(o->detail, sizeof o->detail, "killed after %d s", timeout_s);
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        snprintf(o->status, sizeof o->status, "crashed");
-        snprintf(o->detail, sizeof o->detail, "signal %d (%s)%s", sig, strsignal(sig),
-                 reported_ok ? " after the workload finished" : "");
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_EXIT_OK && reported_ok) {
-        /* ok, as reported */
-    } else if (!o->status[0] || reported_ok) {
-        snprintf(o->status, sizeof o->status, "error");
-        snprintf(o->detail, sizeof o->detail, "exited with status %d without a result",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
-}
-
 /* ---- Recording ---- */
 
-static void append_rows(FILE *csv, const struct backend *b, const struct bench_case *c, int rep,
-                        const struct outcome *o)
+/* The median of metric `name` over m's measured samples; the unit and how
+ * many samples had it through the pointers. */
+static double sample_median(const struct member *m, const char *name, const char **unit,
+                            int *count)
+{
+    double *values = xmalloc((m->sample_count + 1) * sizeof *values);
+    size_t n = 0;
+    for (size_t s = 0; s < m->sample_count; s++) {
+        const struct sample *x = &m->samples[s];
+        for (size_t i = 0; x->measured && i < x->metric_count; i++)
+            if (strcmp(x->metrics[i].name, name) == 0) {
+                values[n++] = x->metrics[i].value;
+                *unit = x->metrics[i].unit;
+            }
+    }
+    double median = stats_median(values, n);
+    free(values);
+    *count = (int)n;
+    return median;
+}
+
+static void write_number_row(FILE *csv, struct result_row *row, const char *metric, double v,
+                             const char *unit, int samples)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%.10g", v);
+    row->metric = (char *)metric;
+    row->value = text;
+    row->unit = (char *)unit;
+    row->samples = samples;
+    csv_write_row(csv, row);
+}
+
+/* results.csv rows of one member: each metric's median over the measured
+ * samples (in the order the first sample reported them), then the metrics
+ * of the whole process; or one "run" row saying why it failed. */
+static void append_results(FILE *csv, const struct run_meta *meta, const struct member *m,
+                           const struct bench_case *c, int rep)
 {
     char *params = case_params_string(c);
-    struct result_row row = {.backend = b->name, .workload = c->label, .threads = c->threads,
-                             .rep = rep, .status = (char *)o->status, .params = params};
-    if (strcmp(o->status, "ok") == 0) {
-        row.detail = "";
-        for (size_t m = 0; m < o->metric_count; m++) {
-            row.metric = (char *)o->metrics[m].name;
-            row.value = (char *)o->metrics[m].value;
-            row.unit = (char *)o->metrics[m].unit;
-            csv_write_row(csv, &row);
+    struct result_row row = {.backend = m->backend->name, .workload = c->label,
+                             .threads = c->threads, .rep = rep, .status = (char *)m->status,
+                             .params = params, .detail = "", .run_id = (char *)meta->run_id,
+                             .host = (char *)meta->host};
+    if (strcmp(m->status, "ok") == 0) {
+        const struct sample *first = NULL;
+        for (size_t s = 0; s < m->sample_count && !first; s++)
+            if (m->samples[s].measured)
+                first = &m->samples[s];
+        for (size_t i = 0; first && i < first->metric_count; i++) {
+            const char *unit = "";
+            int count;
+            double v = sample_median(m, first->metrics[i].name, &unit, &count);
+            write_number_row(csv, &row, first->metrics[i].name, v, unit, count);
         }
+        for (size_t i = 0; i < m->process_metric_count; i++)
+            write_number_row(csv, &row, m->process_metrics[i].name, m->process_metrics[i].value,
+                             m->process_metrics[i].unit, 0);
     } else {
         /* A failed run records why, and no timing. */
-        row.metric = "run", row.value = "", row.unit = "", row.detail = (char *)o->detail;
+        row.metric = "run", row.value = "", row.unit = "", row.detail = (char *)m->detail;
         csv_write_row(csv, &row);
     }
     fflush(csv);
     free(params);
 }
 
-static const char *metric_value(const struct outcome *o, const char *name)
+static void append_samples(FILE *csv, const struct run_meta *meta, uint64_t run_start_ns,
+                           const struct member *m, const struct bench_case *c, int rep)
 {
-    for (size_t m = 0; m < o->metric_count; m++)
-        if (strcmp(o->metrics[m].name, name) == 0)
-            return o->metrics[m].value;
-    return NULL;
+    for (size_t s = 0; s < m->sample_count; s++) {
+        const struct sample *x = &m->samples[s];
+        if (!x->end_ns)
+            continue; /* the sample the child died in */
+        char head[64];
+        snprintf(head, sizeof head, "%d,%d,%ld,%d,%d", c->threads, rep, x->index, x->turn,
+                 !x->measured);
+        for (size_t i = 0; i < x->metric_count; i++) {
+            csv_write_field(csv, m->backend->name, false);
+            csv_write_field(csv, c->label, false);
+            fprintf(csv, "%s,", head);
+            csv_write_field(csv, x->metrics[i].name, false);
+            fprintf(csv, "%.10g,", x->metrics[i].value);
+            csv_write_field(csv, x->metrics[i].unit, false);
+            fprintf(csv, "%.1f,", (double)(x->end_ns - run_start_ns) / 1e6);
+            csv_write_field(csv, meta->run_id, false);
+            csv_write_field(csv, meta->host, true);
+        }
+    }
+    fflush(csv);
 }
 
 static char *log_path_for(const char *run_dir, const struct backend *b, const struct bench_case *c,
@@ -286,22 +136,40 @@ static char *log_path_for(const char *run_dir, const struct backend *b, const st
     return path;
 }
 
-/* ---- The matrix ---- */
+/* ---- Progress ---- */
 
-struct job {
-    struct backend *backend;
-    struct bench_case *c;
-};
-
-static void shuffle(struct job *jobs, size_t n, uint64_t *rng)
+static void print_progress(size_t done, size_t total, uint64_t started_ns, const struct member *m,
+                           const struct bench_case *c, int rep)
 {
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(bench_rand(rng) % i);
-        struct job t = jobs[i - 1];
-        jobs[i - 1] = jobs[j];
-        jobs[j] = t;
+    int width = snprintf(NULL, 0, "%zu", total);
+    double elapsed = (double)(now_ns() - started_ns) / 1e9;
+    double left = done ? elapsed / (double)done * (double)(total - done) : 0;
+    char threads[16] = "", rep_text[16];
+    if (c->workload->threaded)
+        snprintf(threads, sizeof threads, " x%d", c->threads);
+    snprintf(rep_text, sizeof rep_text, "rep %d", rep);
+    FILE *out = stderr; /* progress is a message; stdout holds the results */
+    fprintf(out, "[%*zu/%zu %d:%02d, ~%d:%02d left] %s %s%s %s: ", width, done, total,
+           (int)elapsed / 60, (int)elapsed % 60, (int)left / 60, (int)left % 60,
+           m->backend->name, c->label, threads, rep ? rep_text : "warm-up");
+    if (strcmp(m->status, "ok") == 0) {
+        const char *unit;
+        int count, counted;
+        double wall = sample_median(m, "wall_ms", &unit, &count);
+        double instructions = sample_median(m, "instructions", &unit, &counted);
+        if (rep == 0 && m->sample_count > 0)   /* nothing is measured; the last sample decides */
+            wall = sample_value(&m->samples[m->sample_count - 1], "wall_ms");
+        if (!isnan(instructions))
+            fprintf(out, "%.4g instructions", instructions);
+        else
+            fprintf(out, "%.2f ms", wall);
+        fprintf(out, count > 1 ? " (median of %d samples)\n" : "\n", count);
+    } else {
+        fprintf(out, "%s%s%s\n", m->status, m->detail[0] ? ": " : "", m->detail);
     }
 }
+
+/* ---- The rounds ---- */
 
 /* Creates RUN_DIR/name with its header, flushed at once so that even a run
  * stopped before its first row leaves a valid file. */
@@ -317,95 +185,182 @@ static FILE *open_csv(const char *run_dir, const char *name, const char *header)
     return f;
 }
 
+/* Callgrind writes a last dump when a child exits; only the samples' dumps
+ * (read and removed by the children) count. */
+static void remove_files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            char *path = xasprintf("%s/%s", dir, e->d_name);
+            unlink(path);
+            free(path);
+        }
+    if (d)
+        closedir(d);
+}
+
+static void read_loadavg(char *buf, size_t size)
+{
+    if (!read_first_line("/proc/loadavg", buf, size))
+        buf[0] = '\0';
+}
+
 int runner_run(struct run_config *cfg)
 {
     struct run_meta *m = &cfg->meta;
     struct sigaction sa = {.sa_handler = on_interrupt};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a child that died leaves a closed control pipe */
 
     char *logs = xasprintf("%s/logs", cfg->run_dir);
     if (mkdir(logs, 0755) != 0 && errno != EEXIST)
         fatal_errno("cannot create %s", logs);
+    char *cg_dir = NULL;
+    if (m->measure == MEASURE_INSTRUCTIONS) {
+        cg_dir = xasprintf("%s/callgrind", cfg->run_dir);
+        if (mkdir(cg_dir, 0755) != 0 && errno != EEXIST)
+            fatal_errno("cannot create %s", cg_dir);
+    }
     FILE *csv = open_csv(cfg->run_dir, "results.csv", RESULTS_HEADER);
+    FILE *samples_csv = open_csv(cfg->run_dir, "samples.csv", SAMPLES_HEADER);
     FILE *timeline_csv = open_csv(cfg->run_dir, "timeline.csv", TIMELINE_HEADER);
-    struct timeline tl = {0};
     utc_now(m->start_time, sizeof m->start_time);
+    read_loadavg(m->load_start, sizeof m->load_start);
+    calibration_probe(&m->calibration, 10);
     meta_write(cfg->run_dir, m);
 
     /* Missing backends are recorded at once, one row per would-be run. */
-    struct job *jobs = xmalloc((m->backend_count * m->case_count + 1) * sizeof *jobs);
-    size_t job_count = 0;
+    struct backend **present = xmalloc((m->backend_count + 1) * sizeof *present);
+    size_t present_count = 0;
     bool all_ok = true;
     for (size_t b = 0; b < m->backend_count; b++) {
         struct backend *be = m->backends[b];
-        if (be->missing) {
-            fprintf(stderr, "%s: missing: %s\n", be->name, be->missing_reason);
-            all_ok = false;
-            struct outcome o = {.status = "missing"};
-            snprintf(o.detail, sizeof o.detail, "%s", be->missing_reason);
-            for (int rep = 1; rep <= m->reps; rep++)
-                for (size_t c = 0; c < m->case_count; c++)
-                    append_rows(csv, be, m->cases[c], rep, &o);
+        if (!be->missing) {
+            present[present_count++] = be;
             continue;
         }
-        for (size_t c = 0; c < m->case_count; c++)
-            jobs[job_count++] = (struct job){be, m->cases[c]};
-    }
-
-    size_t total = job_count * (size_t)(m->reps + 1), done = 0;
-    int width = snprintf(NULL, 0, "%zu", total);
-    uint64_t rng = m->seed ? m->seed : 1;
-    for (int rep = 0; rep <= m->reps && !interrupted; rep++) { /* rep 0: warm-up */
-        shuffle(jobs, job_count, &rng);
-        for (size_t j = 0; j < job_count && !interrupted; j++) {
-            struct backend *b = jobs[j].backend;
-            struct bench_case *c = jobs[j].c;
-            char *log_path = log_path_for(cfg->run_dir, b, c, rep);
-            int fd;
-            pid_t pid = spawn_child(b, c, cfg->run_dir, log_path, &fd);
-            struct outcome o = {0};
-            collect(pid, fd, m->timeout_s, &o, &tl);
-            struct stat st;
-            if (stat(log_path, &st) == 0 && st.st_size == 0)
-                unlink(log_path);
-
-            if (o.allocator_path[0] && !b->verified_path) {
-                b->verified_path = xstrdup(o.allocator_path);
-                b->version = xstrdup(o.allocator_version);
-            }
-            bool ok = strcmp(o.status, "ok") == 0;
-            if (rep > 0 && strcmp(o.status, "interrupted") != 0) {
-                append_rows(csv, b, c, rep, &o);
-                timeline_write(timeline_csv, b->name, c->label, c->threads, rep, &tl);
-                all_ok = all_ok && ok;
-            }
-            char threads[16] = "";
-            if (c->workload->threaded)
-                snprintf(threads, sizeof threads, " x%d", c->threads);
-            char rep_text[16];
-            snprintf(rep_text, sizeof rep_text, "rep %d", rep);
-            const char *wall = metric_value(&o, "wall_ms");
-            printf("[%*zu/%zu] %s %s%s %s: ", width, ++done, total, b->name, c->label, threads,
-                   rep ? rep_text : "warm-up");
-            if (ok && wall)
-                printf("%.1f ms\n", strtod(wall, NULL));
-            else
-                printf("%s%s%s\n", o.status, o.detail[0] ? ": " : "", o.detail);
-            fflush(stdout);
-            free(log_path);
+        fprintf(stderr, "%s: missing: %s\n", be->name, be->missing_reason);
+        all_ok = false;
+        struct member gone = {.backend = be, .status = "missing"};
+        snprintf(gone.detail, sizeof gone.detail, "%s", be->missing_reason);
+        for (size_t g = 0; g < m->plan->count; g++) {
+            const struct plan_group *pg = &m->plan->groups[g];
+            if (pg->shard == m->plan->shard && pg->round > 0)
+                append_results(csv, m, &gone, m->cases[pg->case_index], pg->round);
         }
     }
+
+    /* The turns inside each group draw from this generator; the order of
+     * the groups is the plan's, which has its own (plan.c). */
+    uint64_t rng = m->seed ? m->seed : 1;
+    struct group_settings gs = {
+        .run_dir = cfg->run_dir, .timeout_s = m->timeout_s, .min_time_ms = m->min_time_ms,
+        .fixed_samples = m->fixed_samples, .max_samples = m->max_samples,
+        .interleave = (enum interleave)m->interleave,
+        .latency = m->latency, .perf = m->perf_available, .callgrind_dir = cg_dir,
+        .rng = &rng, .interrupted = &interrupted};
+    struct member *members = calloc(present_count + 1, sizeof *members);
+    /* Whether each backend's processes of each case skip their warm-up
+     * sample, from the warm-up round (group_warmup_not_needed), which
+     * halves the time of the slowest cells. */
+    bool *no_warmup = calloc(m->case_count * present_count + 1, sizeof *no_warmup);
+    /* A backend whose preload did not take (preload_failed) is not started
+     * again: the rest of its rows say so, and the message is said once. */
+    char **refused = calloc(present_count + 1, sizeof *refused);
+    struct member **running = xmalloc((present_count + 1) * sizeof *running);
+    size_t total = 0, done = 0;
+    for (size_t g = 0; g < m->plan->count; g++)
+        if (m->plan->groups[g].shard == m->plan->shard)
+            total += plan_group_baseline_only(m, &m->plan->groups[g]) ? 1 : present_count;
+    uint64_t started = now_ns();
+    /* The plan's groups in order (rep 0: the warm-up round), those of this
+     * run's shard. */
+    for (size_t g = 0; g < m->plan->count && !interrupted; g++) {
+        const struct plan_group *pg = &m->plan->groups[g];
+        if (pg->shard != m->plan->shard)
+            continue;
+        int rep = pg->round;
+        size_t case_index = pg->case_index;
+        const struct bench_case *c = m->cases[case_index];
+        gs.warmup_round = rep == 0;
+        size_t run_count = 0;
+        for (size_t b = 0; b < present_count; b++) {
+            bool long_samples = no_warmup[case_index * present_count + b];
+            members[b] = (struct member){.backend = present[b],
+                                         .log_path = log_path_for(cfg->run_dir, present[b], c, rep),
+                                         .warmups = long_samples ? 0 : m->warmup_samples,
+                                         .paces = strcmp(present[b]->name, m->baseline) == 0};
+            if (refused[b]) {
+                snprintf(members[b].status, sizeof members[b].status, "preload_failed");
+                snprintf(members[b].detail, sizeof members[b].detail, "%s", refused[b]);
+            } else {
+                running[run_count++] = &members[b];
+            }
+        }
+        if (plan_group_baseline_only(m, pg) && run_count > 1) {
+            /* the baseline alone, or the first that runs where it does not */
+            for (size_t i = 1; i < run_count; i++)
+                if (running[i]->paces)
+                    running[0] = running[i];
+            run_count = 1;
+        }
+        group_run(running, run_count, c, &gs);
+        for (size_t b = 0; b < present_count; b++) {
+            struct member *mb = &members[b];
+            if (!mb->status[0]) { /* left out of a baseline-only group: nothing to record */
+                member_release(mb);
+                continue;
+            }
+            if (rep == 0)
+                no_warmup[case_index * present_count + b] = group_warmup_not_needed(mb, &gs);
+            struct stat st;
+            if (stat(mb->log_path, &st) == 0 && st.st_size == 0)
+                unlink(mb->log_path);
+            if (mb->allocator_path[0] && !mb->backend->verified_path) {
+                mb->backend->verified_path = xstrdup(mb->allocator_path);
+                mb->backend->version = xstrdup(mb->allocator_version);
+            }
+            if (rep > 0 && strcmp(mb->status, "interrupted") != 0) {
+                append_results(csv, m, mb, c, rep);
+                append_samples(samples_csv, m, started, mb, c, rep);
+                timeline_write(timeline_csv, mb->backend->name, c->label, c->threads, rep,
+                               &mb->tl);
+                all_ok = all_ok && strcmp(mb->status, "ok") == 0;
+            }
+            if (!refused[b] && strcmp(mb->status, "preload_failed") == 0) {
+                refused[b] = xstrdup(mb->detail);
+                fprintf(stderr, "bench: %s: the preload did not take (%s); its other runs are "
+                                "recorded as preload_failed without running\n",
+                        mb->backend->name, mb->detail);
+            }
+            if (strcmp(mb->status, "interrupted") != 0) {
+                done++;
+                if (!cfg->quiet && strcmp(mb->status, "preload_failed") != 0)
+                    print_progress(done, total, started, mb, c, rep);
+            }
+            member_release(mb);
+        }
+        if (cg_dir)
+            remove_files_in(cg_dir);
+        calibration_probe(&m->calibration, 2);
+    }
     fclose(csv);
+    fclose(samples_csv);
     fclose(timeline_csv);
-    timeline_discard(&tl);
+    if (cg_dir)
+        rmdir(cg_dir);
     rmdir(logs); /* only if empty */
 
     m->interrupted = interrupted;
     utc_now(m->end_time, sizeof m->end_time);
+    read_loadavg(m->load_end, sizeof m->load_end);
+    calibration_probe(&m->calibration, 10);
     meta_write(cfg->run_dir, m);
     putchar('\n');
-    summary_write(cfg->run_dir, stdout);
+    summary_write(cfg->run_dir, m->baseline, stdout);
 
     if (cfg->latest_link) {
         char *tmp = xasprintf("%s.tmp", cfg->latest_link);
@@ -415,8 +370,11 @@ int runner_run(struct run_config *cfg)
             rename(tmp, cfg->latest_link);
         free(tmp);
     }
-    printf("\nResults: %s (results.csv, summary.csv, meta.json)\n", cfg->run_dir);
-    free(jobs), free(logs);
+    printf("\nResults: %s (results.csv, samples.csv, summary.csv, meta.json)\n", cfg->run_dir);
+    for (size_t b = 0; b < present_count; b++)
+        free(refused[b]);
+    free(members), free(present), free(logs), free(cg_dir), free(no_warmup);
+    free(refused), free(running);
     if (interrupted) {
         fprintf(stderr, "bench: interrupted; the finished runs are in %s\n", cfg->run_dir);
         return EXIT_INTERRUPTED;

@@ -11,6 +11,7 @@ struct run_config {
     struct run_meta meta;  /* backends, cases (threads set), reps, seed, ... */
     const char *run_dir;   /* created by the caller, empty */
     const char *latest_link; /* symlink to update at the end, or NULL */
+    bool quiet;              /* no progress lines */
 };
 
 /* Runs the whole matrix; returns the harness's exit status (0 when every run

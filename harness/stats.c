@@ -90,6 +90,31 @@ static double quantile_sorted(const double *sorted, size_t n, double q)
     return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
 }
 
+static bool paired(const struct ratio_sample *c)
+{
+    return c->pairs_n >= 1;
+}
+
+double stats_ratio_point(const struct ratio_sample *c)
+{
+    if (paired(c))
+        return stats_median(c->pairs, c->pairs_n);
+    if (c->num_n == 0 || c->den_n == 0)
+        return NAN;
+    double den = stats_median(c->den, c->den_n);
+    return den > 0 ? stats_median(c->num, c->num_n) / den : NAN;
+}
+
+/* One bootstrap draw of a cell's ratio. */
+static double resampled_ratio(const struct ratio_sample *c, double *scratch, uint64_t *state)
+{
+    if (paired(c))
+        return resampled_median(c->pairs, c->pairs_n, scratch, state);
+    double num = resampled_median(c->num, c->num_n, scratch, state);
+    double den = resampled_median(c->den, c->den_n, scratch, state);
+    return den > 0 ? num / den : NAN;
+}
+
 int stats_bootstrap_ratio(const struct ratio_sample *cells, size_t count, uint64_t seed,
                           int resamples, double level, double *low, double *high)
 {
@@ -98,13 +123,15 @@ int stats_bootstrap_ratio(const struct ratio_sample *cells, size_t count, uint64
         return -1;
     size_t largest = 0;
     for (size_t c = 0; c < count; c++) {
-        if (cells[c].num_n == 0 || cells[c].den_n == 0)
+        if (!paired(&cells[c]) && (cells[c].num_n == 0 || cells[c].den_n == 0))
             return -1;
-        if (!(stats_median(cells[c].num, cells[c].num_n) > 0) ||
-            !(stats_median(cells[c].den, cells[c].den_n) > 0))
+        if (cells[c].pairs_n == 1)
+            return -1; /* one repetition's ratio shows no spread */
+        if (!(stats_ratio_point(&cells[c]) > 0))
             return -1;
-        largest = cells[c].num_n > largest ? cells[c].num_n : largest;
-        largest = cells[c].den_n > largest ? cells[c].den_n : largest;
+        size_t sizes[] = {cells[c].num_n, cells[c].den_n, cells[c].pairs_n};
+        for (size_t k = 0; k < 3; k++)
+            largest = sizes[k] > largest ? sizes[k] : largest;
     }
     double *scratch = xmalloc(largest * sizeof *scratch);
     double *stat = xmalloc((size_t)resamples * sizeof *stat);
@@ -114,12 +141,11 @@ int stats_bootstrap_ratio(const struct ratio_sample *cells, size_t count, uint64
         double log_sum = 0;
         bool usable = true;
         for (size_t c = 0; c < count; c++) {
-            double num = resampled_median(cells[c].num, cells[c].num_n, scratch, &state);
-            double den = resampled_median(cells[c].den, cells[c].den_n, scratch, &state);
-            if (!(num > 0) || !(den > 0))
+            double ratio = resampled_ratio(&cells[c], scratch, &state);
+            if (!(ratio > 0))
                 usable = false; /* a zero drawn from a sample holding zeros */
             else
-                log_sum += log(num / den);
+                log_sum += log(ratio);
         }
         if (usable)
             stat[kept++] = exp(log_sum / (double)count);

@@ -23,21 +23,29 @@ double stats_geomean(const double *values, size_t n);
  * cell's interval does not depend on which other cells the run holds. */
 uint64_t stats_cell_seed(uint64_t seed, const char *key);
 
-/* One ratio of medians: median(num) / median(den), both samples of a cell. */
+/* One cell's ratio of a backend to the baseline. Paired (pairs_n >= 1): the
+ * ratios of repetitions taken side by side (the same run and round), and the
+ * cell's ratio is their median (an interval needs two of them). Unpaired:
+ * two samples, and the ratio is median(num) / median(den). */
 struct ratio_sample {
     const double *num; /* e.g. a backend's wall_ms repetitions */
     size_t num_n;
-    const double *den; /* glibc's repetitions of the same cell */
+    const double *den; /* the baseline's repetitions of the same cell */
     size_t den_n;
+    const double *pairs; /* num_i / den_i of the repetitions taken together */
+    size_t pairs_n;
 };
 
-/* Percentile bootstrap of the geometric mean of `count` ratios of medians:
- * each of `resamples` rounds redraws every sample (num and den alike) with
- * replacement, takes the ratio of the redrawn medians per cell, and their
- * geometric mean; the interval is the (1-level)/2 and (1+level)/2 quantiles of
- * those rounds. With count == 1 it is the interval of one ratio of medians.
- * Returns 0 and sets *low, *high; -1 (NAN bounds) when a sample is empty or a
- * median is not positive. */
+/* The cell's ratio as above; NAN when it has none. */
+double stats_ratio_point(const struct ratio_sample *cell);
+
+/* Percentile bootstrap of the geometric mean of `count` cells' ratios: each
+ * of `resamples` rounds redraws every cell with replacement (its pairs, or
+ * num and den alike), takes each cell's ratio as above and their geometric
+ * mean; the interval is the (1-level)/2 and (1+level)/2 quantiles of those
+ * rounds. With count == 1 it is the interval of one cell's ratio. Returns 0
+ * and sets *low, *high; -1 (NAN bounds) when a sample is empty or a ratio is
+ * not positive. */
 int stats_bootstrap_ratio(const struct ratio_sample *cells, size_t count, uint64_t seed,
                           int resamples, double level, double *low, double *high);
 

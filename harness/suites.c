@@ -1,41 +1,27 @@
-/* The suites: named selections of workloads, one table. Adding a suite is
- * one entry in suites[]; adding a workload to one is one line in its list. */
+/* The suites (suites.h): their names, and their items gathered from the
+ * workloads' own registrations. */
 #include "suites.h"
+#include "cases.h"
+#include "util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* The article's four workloads, with mixed_sizes also at 16..65536 as
- * ../shared/ANCHORS.md measures it. */
-#define ARTICLE                                                                \
-    {"alloc_free", NULL}, {"batch", NULL}, {"mixed_sizes", NULL},              \
-    {"mixed_sizes:max_size=65536", NULL}, {"multithread", NULL}
-
-/* The workload library: stress tests of the literature, sweeps, memory. */
-#define LIBRARY                                                                \
-    {"producer_consumer", NULL}, {"larson", NULL}, {"cache_scratch", NULL},    \
-    {"cache_thrash", NULL}, {"thread_churn", NULL},                            \
-    {"random_churn", "1,2,4,8"}, {"realloc_growth", NULL}, {"large", NULL},    \
-    {"fragmentation", NULL}, {"size_sweep", NULL}
-
-/* Whole programs under each allocator. */
-#define PROGRAMS                                                               \
-    {"prog_python", NULL}, {"prog_sqlite", NULL}, {"prog_gcc", NULL},          \
-    {"prog_xz", NULL}
-
-static const struct suite_item article[] = {ARTICLE, {NULL, NULL}};
-static const struct suite_item library[] = {LIBRARY, {NULL, NULL}};
-static const struct suite_item programs[] = {PROGRAMS, {NULL, NULL}};
-/* In `full`, multithread sweeps 1,2,4,8 threads for the thread-scaling figure. */
-static const struct suite_item full[] = {
-    {"alloc_free", NULL}, {"batch", NULL}, {"mixed_sizes", NULL},
-    {"mixed_sizes:max_size=65536", NULL}, {"multithread", "1,2,4,8"},
-    LIBRARY, PROGRAMS, {NULL, NULL}};
+static const char *const full_parts[] = {"article", "library", "programs", NULL};
 
 const struct suite suites[] = {
-    {"article", "the article's four workloads (and mixed_sizes to 64 KiB)", article},
-    {"library", "the stress-test library: cross-thread, false sharing, churn, realloc, large, fragmentation, size sweep", library},
-    {"programs", "real programs: python3, sqlite3, gcc -O2, xz -T2", programs},
-    {"full", "article (multithread at 1,2,4,8 threads) + library + programs (./run_all.sh's default)", full},
+    {"article", "the article's four workloads (and mixed_sizes to 64 KiB)", NULL, NULL},
+    {"library", "the stress-test library: cross-thread, false sharing, churn, realloc, large, "
+                "fragmentation, size sweep, trace replays", NULL, NULL},
+    {"programs", "real programs: python3, sqlite3, gcc -O2, xz -T2, redis, memcached, "
+                 "ghostscript, z3, lua5.4, perl, git, python3 with threads", NULL, NULL},
+    /* (the project's hardened build is made for this suite: it runs here
+     * by default, nowhere else) */
+    {"security", "misuse cases (double and invalid frees, overflows, use after free): which "
+                 "allocator notices", NULL, "custom-hardened"},
+    {"full", "article (multithread at 1,2,4,8 threads) + library + programs (./run_all.sh's "
+             "default)", full_parts, NULL},
 };
 const size_t suite_count = sizeof suites / sizeof suites[0];
 
@@ -45,4 +31,72 @@ const struct suite *suite_find(const char *name)
         if (strcmp(suites[i].name, name) == 0)
             return &suites[i];
     return NULL;
+}
+
+bool suites_add_backend(const char *list, const char *backend)
+{
+    if (!list)
+        return false;
+    char *names = xstrdup(list);
+    bool found = false;
+    for (char *save = NULL, *name = strtok_r(names, ",", &save); name && !found;
+         name = strtok_r(NULL, ",", &save)) {
+        const struct suite *s = suite_find(name);
+        if (!s || !s->backends)
+            continue;
+        char *backends = xstrdup(s->backends);
+        for (char *save2 = NULL, *b = strtok_r(backends, " ", &save2); b && !found;
+             b = strtok_r(NULL, " ", &save2))
+            found = strcmp(b, backend) == 0;
+        free(backends);
+    }
+    free(names);
+    return found;
+}
+
+/* Calls add() for each item of w's registration that names `suite`;
+ * returns how many it found. */
+static size_t items_of(const struct bench_workload *w, const char *suite,
+                       struct suite_item **items, size_t *count)
+{
+    if (!w->suites)
+        return 0;
+    char *list = xstrdup(w->suites);
+    size_t found = 0;
+    for (char *save = NULL, *item = strtok_r(list, " ", &save); item;
+         item = strtok_r(NULL, " ", &save)) {
+        char *at = strchr(item, '@');
+        if (at)
+            *at = '\0';
+        size_t name_len = strcspn(item, ":");
+        char *name = xasprintf("%.*s", (int)name_len, item);
+        if (!suite_find(name)) {
+            fprintf(stderr, "bench: internal error: workload %s names an unknown suite '%s'\n",
+                    w->name, name);
+            exit(EXIT_RUNS_FAILED);
+        }
+        if (strcmp(name, suite) == 0) {
+            *items = xrealloc(*items, (*count + 1) * sizeof **items);
+            (*items)[(*count)++] = (struct suite_item){
+                xasprintf("%s%s", w->name, item + name_len), at ? xstrdup(at + 1) : NULL};
+            found++;
+        }
+        free(name);
+    }
+    free(list);
+    return found;
+}
+
+struct suite_item *suite_items(const struct suite *s, size_t *count)
+{
+    struct suite_item *items = NULL;
+    *count = 0;
+    for (size_t i = 0; i < workload_count(); i++) {
+        const struct bench_workload *w = workload_at(i);
+        if (items_of(w, s->name, &items, count) || !s->unites)
+            continue;
+        for (const char *const *part = s->unites; *part; part++)
+            items_of(w, *part, &items, count);
+    }
+    return items;
 }

@@ -1,214 +1,61 @@
-/* summary.csv: medians, ranges, ratios to glibc and their bootstrap
- * intervals from results.csv; scores.csv: each backend's geometric mean of
- * its wall-time ratios to glibc; and the table printed at the end of a run. */
+/* summary.csv (and summary.json): medians, ranges, ratios to the baseline
+ * backend with their bootstrap intervals and a verdict, from results.csv;
+ * summary_by_host.csv for runs merged from several machines; scores.csv:
+ * each backend's geometric mean of its time ratios to the baseline; and the
+ * table printed at the end of a run.
+ *
+ * A ratio is paired where it can be: a backend's value in one round divided
+ * by the baseline's value in the same round of the same run (their samples
+ * were interleaved, group.h), and the cell's ratio is the median of those
+ * per-round ratios; a change of the machine's speed between rounds then
+ * cancels out. Where fewer than two rounds pair up (a merge of runs without
+ * common rounds), it is the ratio of the two medians. */
 #include "summary.h"
-#include "backends.h"
-#include "csv.h"
-#include "stats.h"
+#include "meta.h"
+#include "table.h"
 #include "util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One backend x workload x threads: how each of its repetitions ended (the
- * status of the first row of each rep, in file order). */
-struct cell {
-    const char *backend, *workload;
-    int threads;
-    size_t reps;
-    int *rep_ids;
-    const char **rep_status;
-};
+/* ---- The baseline ---- */
 
-/* One backend x workload x threads x metric: the values of its ok runs. */
-struct group {
-    const char *backend, *workload, *metric, *unit;
-    int threads;
-    size_t cell; /* index of its cell */
-    double *values;
-    size_t n;
-    double median, min, max;
-    char runs[256]; /* status counts of the cell, e.g. "ok=4;crashed=1" */
-};
-
-static int cmp_double(const void *a, const void *b)
+static bool has_backend(const struct table *t, const char *name)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    for (size_t g = 0; g < t->n; g++)
+        if (strcmp(t->groups[g].backend, name) == 0 && t->groups[g].n > 0)
+            return true;
+    return false;
 }
 
-double median_of(double *values, size_t n)
+/* The asked-for baseline when the results have it; else glibc; else the
+ * first backend in the table's order. Writes a note into `note` when the
+ * choice is not the one asked for (or glibc when nothing was asked). */
+static const char *choose_baseline(const struct table *t, const char *asked, char *note,
+                                   size_t note_size)
 {
-    if (n == 0)
-        return NAN;
-    qsort(values, n, sizeof *values, cmp_double);
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-/* Known backends first, in the table's order; others after, by name. */
-static int backend_rank(const char *name)
-{
-    const struct backend_kind *k = backend_kind_find(name);
-    return k ? (int)(k - backend_kinds) : (int)backend_kind_count;
-}
-
-/* wall_ms first, then the other metrics by name; "run" (failed cells) last. */
-static int metric_rank(const char *metric)
-{
-    if (strcmp(metric, "wall_ms") == 0)
-        return 0;
-    return strcmp(metric, "run") == 0 ? 2 : 1;
-}
-
-static int cmp_group(const void *a, const void *b)
-{
-    const struct group *x = a, *y = b;
-    int c = strcmp(x->workload, y->workload);
-    if (c)
-        return c;
-    if (x->threads != y->threads)
-        return x->threads - y->threads;
-    c = backend_rank(x->backend) - backend_rank(y->backend);
-    if (c)
-        return c;
-    c = strcmp(x->backend, y->backend);
-    if (c)
-        return c;
-    c = metric_rank(x->metric) - metric_rank(y->metric);
-    return c ? c : strcmp(x->metric, y->metric);
-}
-
-/* The cell of row r, added to `cells` when new; the row's rep is recorded
- * with its status the first time the rep is seen. */
-static size_t cell_of_row(struct cell **cells, size_t *count, const struct result_row *r)
-{
-    size_t c = 0;
-    while (c < *count && !((*cells)[c].threads == r->threads &&
-                           strcmp((*cells)[c].backend, r->backend) == 0 &&
-                           strcmp((*cells)[c].workload, r->workload) == 0))
-        c++;
-    if (c == *count) {
-        *cells = xrealloc(*cells, (*count + 1) * sizeof **cells);
-        (*cells)[(*count)++] = (struct cell){.backend = r->backend, .workload = r->workload,
-                                             .threads = r->threads};
+    note[0] = '\0';
+    if (asked && has_backend(t, asked))
+        return asked;
+    const char *best = NULL;
+    if (has_backend(t, "glibc")) {
+        best = "glibc";
+    } else {
+        for (size_t g = 0; g < t->n; g++)
+            if (t->groups[g].n > 0 &&
+                (!best || table_backend_rank(t->groups[g].backend) < table_backend_rank(best)))
+                best = t->groups[g].backend;
     }
-    struct cell *cell = &(*cells)[c];
-    size_t k = 0;
-    while (k < cell->reps && cell->rep_ids[k] != r->rep)
-        k++;
-    if (k == cell->reps) {
-        cell->rep_ids = xrealloc(cell->rep_ids, (k + 1) * sizeof *cell->rep_ids);
-        cell->rep_status = xrealloc(cell->rep_status, (k + 1) * sizeof *cell->rep_status);
-        cell->rep_ids[k] = r->rep;
-        cell->rep_status[k] = r->status;
-        cell->reps++;
-    }
-    return c;
+    if (best && asked && strcmp(asked, best) != 0)
+        snprintf(note, note_size, "the baseline %s has no ok result here: ratios are to %s", asked,
+                 best);
+    else if (best && strcmp(best, "glibc") != 0)
+        snprintf(note, note_size, "glibc is not in this run: ratios are to %s", best);
+    return best;
 }
 
-/* The cell's status counts ("ok=4;crashed=1", statuses in order of first
- * appearance); returns how many reps ended ok. */
-static size_t cell_runs(const struct cell *cell, char *out, size_t size)
-{
-    const char *statuses[32];
-    size_t counts[32], kinds = 0, ok_count = 0;
-    for (size_t i = 0; i < cell->reps; i++) {
-        size_t k = 0;
-        while (k < kinds && strcmp(statuses[k], cell->rep_status[i]) != 0)
-            k++;
-        if (k == kinds && kinds < 32) {
-            statuses[kinds] = cell->rep_status[i];
-            counts[kinds++] = 0;
-        }
-        if (k < kinds)
-            counts[k]++;
-    }
-    out[0] = '\0';
-    for (size_t k = 0; k < kinds; k++) {
-        size_t used = strlen(out);
-        snprintf(out + used, size - used, "%s%s=%zu", k ? ";" : "", statuses[k], counts[k]);
-        if (strcmp(statuses[k], "ok") == 0)
-            ok_count = counts[k];
-    }
-    return ok_count;
-}
-
-static size_t build_groups(const struct result_row *rows, size_t n, struct group **out)
-{
-    struct group *groups = NULL;
-    struct cell *cells = NULL;
-    size_t count = 0, cell_count = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct result_row *r = &rows[i];
-        size_t cell = cell_of_row(&cells, &cell_count, r);
-        bool ok = strcmp(r->status, "ok") == 0;
-        /* Failed cells keep one group under the metric "run". */
-        const char *metric = ok ? r->metric : "run";
-        const char *unit = ok ? r->unit : "";
-        size_t g = 0;
-        while (g < count && !(groups[g].cell == cell && strcmp(groups[g].metric, metric) == 0))
-            g++;
-        if (g == count) {
-            groups = xrealloc(groups, (count + 1) * sizeof *groups);
-            groups[count++] = (struct group){.backend = r->backend, .workload = r->workload,
-                                             .metric = metric, .unit = unit,
-                                             .threads = r->threads, .cell = cell};
-        }
-        char *end = NULL;
-        double v = ok ? strtod(r->value, &end) : NAN;
-        if (ok && end != r->value && !*end) {
-            groups[g].values = xrealloc(groups[g].values, (groups[g].n + 1) * sizeof(double));
-            groups[g].values[groups[g].n++] = v;
-        }
-    }
-    /* A cell whose every run failed keeps its "run" group; a cell with some
-     * ok runs reports through its metrics and the runs column. */
-    size_t kept = 0;
-    for (size_t g = 0; g < count; g++) {
-        size_t ok_count = cell_runs(&cells[groups[g].cell], groups[g].runs, sizeof groups[g].runs);
-        if (strcmp(groups[g].metric, "run") == 0 && ok_count > 0)
-            continue;
-        double *sorted = groups[g].values;
-        groups[g].median = median_of(sorted, groups[g].n);
-        groups[g].min = groups[g].n ? sorted[0] : NAN;
-        groups[g].max = groups[g].n ? sorted[groups[g].n - 1] : NAN;
-        groups[kept++] = groups[g];
-    }
-    for (size_t c = 0; c < cell_count; c++)
-        free(cells[c].rep_ids), free(cells[c].rep_status);
-    free(cells);
-    qsort(groups, kept, sizeof *groups, cmp_group);
-    *out = groups;
-    return kept;
-}
-
-static const struct group *find_group(const struct group *groups, size_t n, const char *backend,
-                                      const struct group *like)
-{
-    for (size_t g = 0; g < n; g++)
-        if (strcmp(groups[g].backend, backend) == 0 &&
-            strcmp(groups[g].workload, like->workload) == 0 &&
-            groups[g].threads == like->threads && strcmp(groups[g].metric, like->metric) == 0)
-            return &groups[g];
-    return NULL;
-}
-
-static double ratio_vs_glibc(const struct group *groups, size_t n, const struct group *g)
-{
-    const struct group *base = find_group(groups, n, "glibc", g);
-    if (!base || !g->n || !base->n || base->median == 0)
-        return NAN;
-    return g->median / base->median;
-}
-
-static void print_number(FILE *f, double v, bool last)
-{
-    char text[64] = "";
-    if (!isnan(v))
-        snprintf(text, sizeof text, "%.6g", v);
-    csv_write_field(f, text, last);
-}
+/* ---- Ratios ---- */
 
 /* A workload that reports a rate (ops_per_s) runs for a fixed time (larson,
  * random_churn): its wall time is only that duration, and the rate is what
@@ -217,65 +64,239 @@ static void print_number(FILE *f, double v, bool last)
 #define TIME_METRIC "wall_ms"
 #define RATE_METRIC "ops_per_s"
 
-/* Whether `backend` (any backend when NULL) reports a rate in g's cell. */
-static bool cell_has_rate(const struct group *groups, size_t n, const char *backend,
-                          const struct group *g)
+/* A group's ratio to the baseline with its 95% interval and verdict. */
+struct ratio {
+    double point, low, high;
+    size_t pairs;
+    const char *verdict; /* lower, higher, same, baseline, or "" */
+};
+
+static const char *verdict_of(double low, double high)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(groups[i].metric, RATE_METRIC) == 0 && groups[i].n > 0 &&
-            strcmp(groups[i].workload, g->workload) == 0 && groups[i].threads == g->threads &&
-            (!backend || strcmp(groups[i].backend, backend) == 0))
+    if (isnan(low) || isnan(high))
+        return "";
+    return high < 1 ? "lower" : low > 1 ? "higher" : "same";
+}
+
+static struct ratio ratio_of(struct table *t, const struct group *g)
+{
+    struct ratio r = {NAN, NAN, NAN, 0, ""};
+    const struct group *base = t->baseline ? table_find(t, t->baseline, g) : NULL;
+    if (!base || !g->n || !base->n || !(base->median > 0))
+        return r;
+    if (base == g)
+        return (struct ratio){1, 1, 1, g->n, "baseline"};
+    double *pairs = xmalloc((g->n + 1) * sizeof *pairs);
+    struct ratio_sample cell = table_ratio_cell(t, g, base, false, pairs);
+    r.point = stats_ratio_point(&cell);
+    r.pairs = cell.pairs_n;
+    /* No interval when a side has fewer than 2 repetitions: one value
+     * cannot show spread. */
+    if ((cell.pairs_n >= 2 || (g->n >= 2 && base->n >= 2))) {
+        char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
+        stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
+                              STATS_LEVEL, &r.low, &r.high);
+        free(key);
+    }
+    r.verdict = verdict_of(r.low, r.high);
+    free(pairs);
+    return r;
+}
+
+/* Whether `backend` (any backend when NULL) reports a rate in g's cell. */
+static bool cell_has_rate(struct table *t, const char *backend, const struct group *g)
+{
+    struct group probe = *g;
+    probe.metric = RATE_METRIC;
+    if (backend) {
+        const struct group *r = table_find(t, backend, &probe);
+        return r && r->n > 0;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->groups[i].metric, RATE_METRIC) == 0 && t->groups[i].n > 0 &&
+            strcmp(t->groups[i].workload, g->workload) == 0 && t->groups[i].threads == g->threads)
             return true;
     return false;
 }
 
-/* Metrics worth a line in the end-of-run table: the times, or the rate of a
- * fixed-duration workload. */
-static bool is_headline(const struct group *groups, size_t n, const struct group *g)
+/* A misuse case (harness/misuse.c) reports how the allocator reacted; its
+ * wall time measures nothing. Its cells are no score cells, and the
+ * end-of-run table shows `detected` for them. */
+#define MISUSE_METRIC "detected"
+
+static bool is_misuse_cell(struct table *t, const struct group *g)
 {
-    if (strcmp(g->metric, RATE_METRIC) == 0)
+    struct group probe = *g;
+    probe.metric = MISUSE_METRIC;
+    return table_find(t, g->backend, &probe) != NULL;
+}
+
+/* Metrics worth a line in the end-of-run table: the times, or the rate of a
+ * fixed-duration workload; instructions when they were counted. */
+static bool is_headline(struct table *t, const struct group *g)
+{
+    if (is_misuse_cell(t, g))
+        return strcmp(g->metric, MISUSE_METRIC) == 0;
+    if (strcmp(g->metric, RATE_METRIC) == 0 || strcmp(g->metric, "instructions") == 0)
         return true;
     if (strcmp(g->unit, "ms") != 0 || !strcmp(g->metric, "user_ms") || !strcmp(g->metric, "sys_ms"))
         return false;
-    return !cell_has_rate(groups, n, NULL, g);
+    /* under callgrind the times are valgrind's, not the allocator's */
+    struct group probe = *g;
+    probe.metric = "instructions";
+    return !cell_has_rate(t, NULL, g) && !table_find(t, g->backend, &probe);
 }
 
-static void print_table(FILE *out, const struct group *groups, size_t n)
+/* ---- Writing ---- */
+
+static void print_count(FILE *f, long long v, bool last)
 {
-    if (n == 0) {
+    char text[32];
+    snprintf(text, sizeof text, "%lld", v);
+    csv_write_field(f, text, last);
+}
+
+static void print_number(FILE *f, double v, bool last)
+{
+    char text[64] = "";
+    if (!isnan(v))
+        snprintf(text, sizeof text, "%.10g", v);
+    csv_write_field(f, text, last);
+}
+
+static void write_group_row(FILE *f, struct table *t, const struct group *s, const char *host)
+{
+    struct ratio r = ratio_of(t, s);
+    if (host)
+        csv_write_field(f, host, false);
+    csv_write_field(f, s->backend, false);
+    csv_write_field(f, s->workload, false);
+    print_count(f, s->threads, false);
+    csv_write_field(f, s->metric, false);
+    csv_write_field(f, s->unit, false);
+    print_count(f, (long long)s->n, false);
+    print_number(f, s->median, false);
+    print_number(f, s->min, false);
+    print_number(f, s->max, false);
+    csv_write_field(f, t->baseline, false);
+    print_number(f, r.point, false);
+    print_number(f, r.low, false);
+    print_number(f, r.high, false);
+    csv_write_field(f, r.verdict, false);
+    if (isnan(r.point))
+        csv_write_field(f, "", false);
+    else
+        print_count(f, (long long)r.pairs, false);
+    csv_write_field(f, s->runs, true);
+}
+
+static void json_text(FILE *f, const char *key, const char *s, bool comma)
+{
+    fprintf(f, "\"%s\": \"", key);
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s >= 0x20)
+            fputc(*s, f);
+    }
+    fprintf(f, "\"%s", comma ? ", " : "");
+}
+
+static void json_number(FILE *f, const char *key, double v, bool comma)
+{
+    if (isnan(v))
+        fprintf(f, "\"%s\": null%s", key, comma ? ", " : "");
+    else
+        fprintf(f, "\"%s\": %.10g%s", key, v, comma ? ", " : "");
+}
+
+/* summary.json: the rows of summary.csv as objects, for tools that read
+ * JSON (numbers as numbers, missing values as null). */
+static void write_json(FILE *f, struct table *t)
+{
+    fputs("{\"baseline\": ", f);
+    if (t->baseline)
+        fprintf(f, "\"%s\"", t->baseline);
+    else
+        fputs("null", f);
+    fputs(", \"rows\": [\n", f);
+    for (size_t g = 0; g < t->n; g++) {
+        const struct group *s = &t->groups[g];
+        struct ratio r = ratio_of(t, s);
+        fputs("  {", f);
+        json_text(f, "backend", s->backend, true);
+        json_text(f, "workload", s->workload, true);
+        fprintf(f, "\"threads\": %d, ", s->threads);
+        json_text(f, "metric", s->metric, true);
+        json_text(f, "unit", s->unit, true);
+        fprintf(f, "\"n\": %zu, ", s->n);
+        json_number(f, "median", s->median, true);
+        json_number(f, "min", s->min, true);
+        json_number(f, "max", s->max, true);
+        json_number(f, "ratio", r.point, true);
+        json_number(f, "ci_low", r.low, true);
+        json_number(f, "ci_high", r.high, true);
+        json_text(f, "verdict", r.verdict, true);
+        fprintf(f, "\"pairs\": %zu, ", r.pairs);
+        json_text(f, "runs", s->runs, false);
+        fputs(g + 1 < t->n ? "},\n" : "}\n", f);
+    }
+    fputs("]}\n", f);
+}
+
+/* "12.3" style: ops/s figures run to millions, keep them to the column. */
+static int format_value(char *text, size_t size, double v)
+{
+    return v >= 1e6   ? snprintf(text, size, "%.2fM", v / 1e6)
+           : v >= 1e4 ? snprintf(text, size, "%.0f", v)
+                      : snprintf(text, size, "%.2f", v);
+}
+
+static void print_table(FILE *out, struct table *t, const char *note)
+{
+    if (t->n == 0) {
         fputs("(no finished runs)\n", out);
         return;
     }
     const char *backends[64];
     size_t nb = 0;
-    for (size_t g = 0; g < n; g++) {
+    for (size_t g = 0; g < t->n; g++) {
         size_t b = 0;
-        while (b < nb && strcmp(backends[b], groups[g].backend) != 0)
+        while (b < nb && strcmp(backends[b], t->groups[g].backend) != 0)
             b++;
         if (b == nb && nb < 64)
-            backends[nb++] = groups[g].backend;
+            backends[nb++] = t->groups[g].backend;
     }
     /* groups are sorted by backend rank within a cell, so sort names alike */
     for (size_t i = 1; i < nb; i++)
-        for (size_t j = i; j > 0 && backend_rank(backends[j]) < backend_rank(backends[j - 1]); j--) {
-            const char *t = backends[j];
+        for (size_t j = i; j > 0 && table_backend_rank(backends[j]) < table_backend_rank(backends[j - 1]); j--) {
+            const char *tmp = backends[j];
             backends[j] = backends[j - 1];
-            backends[j - 1] = t;
+            backends[j - 1] = tmp;
         }
 
-    fprintf(out, "%-34s %-9s", "median (ratio to glibc)", "metric");
+    if (note[0])
+        fprintf(out, "note: %s\n", note);
+    fprintf(out, "median (ratio to %s, +-half-width of its 95%% interval; '~': no measurable "
+                 "difference, the interval holds 1)\n",
+            t->baseline ? t->baseline : "nothing: no baseline");
+    fprintf(out, "%-34s %-12s", "workload", "metric");
     for (size_t b = 0; b < nb; b++)
-        fprintf(out, " %16s", backends[b]);
+        fprintf(out, " %22s", backends[b]);
     fputc('\n', out);
-    for (size_t g = 0; g < n; g++) {
-        const struct group *row = &groups[g];
-        /* one line per workload x threads x headline metric, on its first group */
-        if (!is_headline(groups, n, row))
+    for (size_t g = 0; g < t->n; g++) {
+        const struct group *row = &t->groups[g];
+        /* one line per workload x threads x headline metric, and one for a
+         * cell where no backend has an ok run */
+        bool failed_line = strcmp(row->metric, "run") == 0;
+        if (!failed_line && !is_headline(t, row))
             continue;
         bool seen = false;
         for (size_t e = 0; e < g && !seen; e++)
-            seen = strcmp(groups[e].workload, row->workload) == 0 &&
-                   groups[e].threads == row->threads && strcmp(groups[e].metric, row->metric) == 0;
+            seen = strcmp(t->groups[e].workload, row->workload) == 0 &&
+                   t->groups[e].threads == row->threads &&
+                   (strcmp(t->groups[e].metric, row->metric) == 0 ||
+                    (failed_line && is_headline(t, &t->groups[e])));
         if (seen)
             continue;
         char label[128];
@@ -283,114 +304,101 @@ static void print_table(FILE *out, const struct group *groups, size_t n)
             snprintf(label, sizeof label, "%s x%d", row->workload, row->threads);
         else
             snprintf(label, sizeof label, "%s", row->workload);
-        fprintf(out, "%-34s %-9s", label, row->metric);
+        fprintf(out, "%-34s %-12s", label, failed_line ? "-" : row->metric);
         for (size_t b = 0; b < nb; b++) {
-            const struct group *cell = find_group(groups, n, backends[b], row);
+            const struct group *cell = failed_line ? NULL : table_find(t, backends[b], row);
             char text[256];
             if (cell && cell->n) {
-                double r = ratio_vs_glibc(groups, n, cell);
-                /* ops/s figures run to millions: keep them to the column */
-                int len = cell->median >= 1e6   ? snprintf(text, sizeof text, "%.2fM", cell->median / 1e6)
-                          : cell->median >= 1e4 ? snprintf(text, sizeof text, "%.0f", cell->median)
-                                                : snprintf(text, sizeof text, "%.2f", cell->median);
-                if (!isnan(r))
-                    snprintf(text + len, sizeof text - (size_t)len, " (%.2f)", r);
+                struct ratio r = ratio_of(t, cell);
+                int len = format_value(text, sizeof text, cell->median);
+                if (!isnan(r.point) && strcmp(r.verdict, "baseline") == 0)
+                    snprintf(text + len, sizeof text - (size_t)len, " (1)");
+                else if (!isnan(r.low))
+                    snprintf(text + len, sizeof text - (size_t)len, " (%.2f+-%.0f%%)%s", r.point,
+                             50 * (r.high - r.low) / r.point, strcmp(r.verdict, "same") ? " " : "~");
+                else if (!isnan(r.point))
+                    snprintf(text + len, sizeof text - (size_t)len, " (%.2f)", r.point);
             } else {
                 /* no ok run: show why, from the cell's "run" group */
                 struct group probe = *row;
                 probe.metric = "run";
-                const struct group *failed = find_group(groups, n, backends[b], &probe);
+                const struct group *failed = table_find(t, backends[b], &probe);
                 snprintf(text, sizeof text, "%s", failed ? failed->runs : "-");
                 char *eq = strchr(text, '=');
                 if (eq)
                     *eq = '\0';
             }
-            fprintf(out, " %16s", text);
+            fprintf(out, " %22s", text);
         }
         fputc('\n', out);
     }
 }
 
-/* The 95% bootstrap interval of a group's ratio of medians to glibc; glibc's
- * own ratio is 1 by definition, so its interval is [1, 1]. No interval when
- * either side has fewer than 2 repetitions: one value cannot show spread. */
-static void ratio_interval(const struct group *groups, size_t n, const struct group *g,
-                           double *low, double *high)
-{
-    *low = *high = NAN;
-    const struct group *base = find_group(groups, n, "glibc", g);
-    if (!base || !g->n || !base->n || base->median == 0)
-        return;
-    if (base == g) {
-        *low = *high = 1;
-        return;
-    }
-    if (g->n < 2 || base->n < 2)
-        return;
-    char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
-    struct ratio_sample cell = {g->values, g->n, base->values, base->n};
-    stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
-                          STATS_LEVEL, low, high);
-    free(key);
-}
-
 /* ---- scores.csv ---- */
 
-/* glibc's group that scores a cell (its time, or its rate in a
- * fixed-duration workload), or false when `g` is not one. */
-static bool is_score_cell(const struct group *groups, size_t n, const struct group *g,
-                          bool *rate)
+/* The baseline's group that scores a cell: its rate in a fixed-duration
+ * workload, its instructions where they were counted (under callgrind the
+ * times are valgrind's), else its time; false when `g` is not that group. */
+static bool is_score_cell(struct table *t, const struct group *g, bool *rate)
 {
-    if (strcmp(g->backend, "glibc") != 0 || g->n == 0)
+    if (!t->baseline || strcmp(g->backend, t->baseline) != 0 || g->n == 0 ||
+        is_misuse_cell(t, g))
         return false;
-    *rate = cell_has_rate(groups, n, "glibc", g);
-    return strcmp(g->metric, *rate ? RATE_METRIC : TIME_METRIC) == 0;
+    *rate = cell_has_rate(t, t->baseline, g);
+    struct group probe = *g;
+    probe.metric = "instructions";
+    const struct group *counted = table_find(t, t->baseline, &probe);
+    const char *want = *rate ? RATE_METRIC : counted && counted->n ? "instructions" : TIME_METRIC;
+    return strcmp(g->metric, want) == 0;
 }
 
-/* One line per backend: the geometric mean of its time ratios to glibc over
- * every workload x threads cell where both have ok runs, the bootstrap
- * interval of that mean (all cells redrawn together), and the cells it could
- * not count. */
-static void scores_write(const char *run_dir, const struct group *groups, size_t n)
+/* One line per backend: the geometric mean of its time ratios to the
+ * baseline over every workload x threads cell where both have ok runs, the
+ * bootstrap interval of that mean (all cells redrawn together), and the cells
+ * it could not count. */
+static void scores_write(const char *run_dir, struct table *t)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     fputs(SCORES_HEADER "\n", f);
-    size_t total = 0; /* cells glibc has, i.e. that can be scored at all */
-    bool any_rate = false, rate;
-    for (size_t g = 0; g < n; g++)
-        if (is_score_cell(groups, n, &groups[g], &rate)) {
+    size_t total = 0; /* cells the baseline has, i.e. that can be scored at all */
+    bool any_rate = false, any_time = false, any_count = false, rate;
+    size_t largest = 1;
+    for (size_t g = 0; g < t->n; g++) {
+        if (is_score_cell(t, &t->groups[g], &rate)) {
             total++;
             any_rate |= rate;
+            any_count |= strcmp(t->groups[g].metric, "instructions") == 0;
+            any_time |= strcmp(t->groups[g].metric, TIME_METRIC) == 0;
         }
+        largest = t->groups[g].n > largest ? t->groups[g].n : largest;
+    }
 
-    for (size_t b = 0; b < n && total > 0; b++) {
-        const char *backend = groups[b].backend;
+    for (size_t b = 0; b < t->n && total > 0; b++) {
+        const char *backend = t->groups[b].backend;
         bool seen = false; /* one line per backend, at its first group */
         for (size_t e = 0; e < b && !seen; e++)
-            seen = strcmp(groups[e].backend, backend) == 0;
+            seen = strcmp(t->groups[e].backend, backend) == 0;
         if (seen)
             continue;
         struct ratio_sample *cells = xmalloc(total * sizeof *cells);
         double *ratios = xmalloc(total * sizeof *ratios);
+        double *pairs = xmalloc(total * largest * sizeof *pairs);
         size_t counted = 0;
-        bool spread = true; /* every counted cell has 2+ reps on both sides */
+        bool spread = true; /* every counted cell has an interval */
         char *missing = xstrdup("");
-        for (size_t g = 0; g < n; g++) {
-            const struct group *base = &groups[g];
-            if (!is_score_cell(groups, n, base, &rate))
+        for (size_t g = 0; g < t->n; g++) {
+            const struct group *base = &t->groups[g];
+            if (!is_score_cell(t, base, &rate))
                 continue;
-            const struct group *mine = find_group(groups, n, backend, base);
+            const struct group *mine = table_find(t, backend, base);
             if (mine && mine->n > 0 && mine->median > 0 && base->median > 0) {
-                /* a rate is inverted: glibc's over this backend's */
-                cells[counted] = rate ? (struct ratio_sample){base->values, base->n,
-                                                              mine->values, mine->n}
-                                      : (struct ratio_sample){mine->values, mine->n,
-                                                              base->values, base->n};
-                ratios[counted++] = rate ? base->median / mine->median
-                                         : mine->median / base->median;
-                spread &= mine->n >= 2 && base->n >= 2;
+                /* a rate is inverted: the baseline's over this backend's */
+                cells[counted] = table_ratio_cell(t, mine, base, rate, pairs + counted * largest);
+                ratios[counted] = stats_ratio_point(&cells[counted]);
+                spread &= cells[counted].pairs_n >= 2 || (mine->n >= 2 && base->n >= 2);
+                counted++;
             } else {
                 char *more = xasprintf("%s%s%s x%d", missing, *missing ? ";" : "",
                                        base->workload, base->threads);
@@ -399,32 +407,34 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
             }
         }
         double score = stats_geomean(ratios, counted), low = NAN, high = NAN;
-        if (strcmp(backend, "glibc") == 0) {
+        const char *verdict = "";
+        if (strcmp(backend, t->baseline) == 0) {
             low = high = 1;
+            verdict = "baseline";
         } else if (counted > 0 && spread) {
             char *key = xasprintf("score|%s", backend);
             stats_bootstrap_ratio(cells, counted, stats_cell_seed(STATS_SEED, key),
                                   STATS_RESAMPLES, STATS_LEVEL, &low, &high);
             free(key);
+            verdict = verdict_of(low, high);
         }
-        char number[32];
         csv_write_field(f, backend, false);
-        csv_write_field(f, any_rate ? TIME_METRIC ";1/" RATE_METRIC : TIME_METRIC, false);
-        snprintf(number, sizeof number, "%zu", counted);
-        csv_write_field(f, number, false);
-        snprintf(number, sizeof number, "%zu", total);
-        csv_write_field(f, number, false);
+        csv_write_field(f, t->baseline, false);
+        char scored[64];
+        snprintf(scored, sizeof scored, "%s%s%s%s%s", any_time ? TIME_METRIC : "",
+                 any_time && any_count ? ";" : "", any_count ? "instructions" : "",
+                 any_rate && (any_time || any_count) ? ";" : "", any_rate ? "1/" RATE_METRIC : "");
+        csv_write_field(f, scored, false);
+        print_count(f, (long long)counted, false);
+        print_count(f, (long long)total, false);
         print_number(f, score, false);
         print_number(f, low, false);
         print_number(f, high, false);
-        snprintf(number, sizeof number, "%d", STATS_RESAMPLES);
-        csv_write_field(f, number, false);
-        snprintf(number, sizeof number, "%u", STATS_SEED);
-        csv_write_field(f, number, false);
+        csv_write_field(f, verdict, false);
+        print_count(f, STATS_RESAMPLES, false);
+        print_count(f, STATS_SEED, false);
         csv_write_field(f, missing, true);
-        free(missing);
-        free(ratios);
-        free(cells);
+        free(missing), free(ratios), free(cells), free(pairs);
     }
     fclose(f);
     char *path = xasprintf("%s/scores.csv", run_dir);
@@ -433,46 +443,76 @@ static void scores_write(const char *run_dir, const struct group *groups, size_t
     free(text);
 }
 
-void summary_write(const char *run_dir, FILE *table)
+/* ---- The whole summary ---- */
+
+/* The rows of a table as CSV (with a host column first when host). */
+static void table_rows(FILE *f, struct table *t, const char *host)
+{
+    for (size_t g = 0; g < t->n; g++)
+        write_group_row(f, t, &t->groups[g], host);
+}
+
+static void write_text(const char *run_dir, const char *name, const char *text)
+{
+    char *path = xasprintf("%s/%s", run_dir, name);
+    write_file_atomic(path, text);
+    free(path);
+}
+
+void summary_write(const char *run_dir, const char *baseline, FILE *table)
 {
     char *results_path = xasprintf("%s/results.csv", run_dir);
     struct result_row *rows;
     size_t n = results_load(results_path, &rows);
-    struct group *groups;
-    size_t ng = build_groups(rows, n, &groups);
+    struct table t;
+    table_build(rows, n, NULL, results_path, &t);
+    char *samples_path = xasprintf("%s/samples.csv", run_dir);
+    table_add_samples(&t, samples_path, NULL);
+    char *asked = baseline ? xstrdup(baseline) : meta_read_field(run_dir, "baseline");
+    char note[256];
+    t.baseline = choose_baseline(&t, asked, note, sizeof note);
 
     char *text = NULL;
-    size_t text_len = 0;
-    FILE *f = open_memstream(&text, &text_len);
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     fputs(SUMMARY_HEADER "\n", f);
-    for (size_t g = 0; g < ng; g++) {
-        const struct group *s = &groups[g];
-        char threads[16], count[32];
-        snprintf(threads, sizeof threads, "%d", s->threads);
-        snprintf(count, sizeof count, "%zu", s->n);
-        double low, high;
-        ratio_interval(groups, ng, s, &low, &high);
-        csv_write_field(f, s->backend, false);
-        csv_write_field(f, s->workload, false);
-        csv_write_field(f, threads, false);
-        csv_write_field(f, s->metric, false);
-        csv_write_field(f, s->unit, false);
-        csv_write_field(f, count, false);
-        print_number(f, s->median, false);
-        print_number(f, s->min, false);
-        print_number(f, s->max, false);
-        print_number(f, ratio_vs_glibc(groups, ng, s), false);
-        print_number(f, low, false);
-        print_number(f, high, false);
-        csv_write_field(f, s->runs, true);
-    }
+    table_rows(f, &t, NULL);
     fclose(f);
-    char *summary_path = xasprintf("%s/summary.csv", run_dir);
-    write_file_atomic(summary_path, text);
-    scores_write(run_dir, groups, ng);
-    if (table)
-        print_table(table, groups, ng);
+    write_text(run_dir, "summary.csv", text);
     free(text);
-    free(summary_path);
+    f = open_memstream(&text, &len);
+    write_json(f, &t);
+    fclose(f);
+    write_text(run_dir, "summary.json", text);
+    free(text);
+    scores_write(run_dir, &t);
+
+    /* A merge of several machines: the same summary per host, each with its
+     * own ratios (a host's backends against the same host's baseline). */
+    const char **hosts;
+    size_t host_count = table_hosts(rows, n, &hosts);
+    if (host_count > 1) {
+        f = open_memstream(&text, &len);
+        fputs(SUMMARY_BY_HOST_HEADER "\n", f);
+        for (size_t h = 0; h < host_count; h++) {
+            struct table ht;
+            table_build(rows, n, hosts[h], results_path, &ht);
+            table_add_samples(&ht, samples_path, hosts[h]);
+            char host_note[256];
+            ht.baseline = choose_baseline(&ht, t.baseline, host_note, sizeof host_note);
+            table_rows(f, &ht, hosts[h]);
+            table_free(&ht);
+        }
+        fclose(f);
+        write_text(run_dir, "summary_by_host.csv", text);
+        free(text);
+    }
+    if (table)
+        print_table(table, &t, note);
+    free(hosts);
+    table_free(&t);
+    free(asked);
+    results_free(rows, n);
     free(results_path);
+    free(samples_path);
 }

@@ -78,23 +78,45 @@ void timeline_begin(struct timeline *tl, pid_t pid)
     tl->pid = pid;
     tl->start_ns = now_ns();
     tl->next_ns = tl->start_ns + TIMELINE_PERIOD_MS * 1000000ull; /* after exec */
+    tl->paused_ns = 0;
     tl->count = 0;
+}
+
+void timeline_pause(struct timeline *tl)
+{
+    if (!tl->paused_ns)
+        tl->paused_ns = now_ns();
+}
+
+void timeline_resume(struct timeline *tl)
+{
+    if (!tl->paused_ns)
+        return;
+    uint64_t idle = now_ns() - tl->paused_ns;
+    tl->start_ns += idle;
+    tl->next_ns += idle;
+    tl->paused_ns = 0;
+}
+
+void timeline_sample_now(struct timeline *tl)
+{
+    long long rss = rss_tree_kib(tl->pid, 0);
+    if (rss <= 0) /* 0: a zombie that has released its memory */
+        return;
+    if (tl->count == tl->capacity) {
+        tl->capacity = tl->capacity ? tl->capacity * 2 : 1024;
+        tl->samples = xrealloc(tl->samples, tl->capacity * sizeof *tl->samples);
+    }
+    tl->samples[tl->count].t_ms = (uint32_t)((now_ns() - tl->start_ns) / 1000000);
+    tl->samples[tl->count].rss_kib = rss;
+    tl->count++;
 }
 
 int timeline_tick(struct timeline *tl)
 {
     uint64_t now = now_ns();
     if (now >= tl->next_ns) {
-        long long rss = rss_tree_kib(tl->pid, 0);
-        if (rss > 0) { /* 0: a zombie that has released its memory */
-            if (tl->count == tl->capacity) {
-                tl->capacity = tl->capacity ? tl->capacity * 2 : 1024;
-                tl->samples = xrealloc(tl->samples, tl->capacity * sizeof *tl->samples);
-            }
-            tl->samples[tl->count].t_ms = (uint32_t)((now - tl->start_ns) / 1000000);
-            tl->samples[tl->count].rss_kib = rss;
-            tl->count++;
-        }
+        timeline_sample_now(tl);
         /* On schedule, not drifting: skip the periods a slow wake-up missed. */
         while (tl->next_ns <= now)
             tl->next_ns += TIMELINE_PERIOD_MS * 1000000ull;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,14 @@ size_t split_list(char *list, char ***items_out)
     return n;
 }
 
+size_t split_required(const char *list, const char *what, char ***items_out)
+{
+    size_t n = split_list(xstrdup(list), items_out);
+    if (n == 0)
+        usage_error("%s is empty", what);
+    return n;
+}
+
 bool parse_ll(const char *text, long long *out)
 {
     if (!text || !*text)
@@ -150,4 +159,23 @@ const char *exe_dir(void)
             *slash = '\0';
     }
     return dir;
+}
+
+int mkdir_parents(const char *dir)
+{
+    char *path = xstrdup(dir);
+    int rc = 0;
+    for (char *p = path + 1; rc == 0; p++) {
+        bool end = *p == '\0';
+        if (*p != '/' && !end)
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        if (end)
+            break;
+        *p = '/';
+    }
+    free(path);
+    return rc;
 }

@@ -35,6 +35,10 @@ void append_name(char **list, const char *name);
 /* Splits a comma-separated list in place; returns the number of items. */
 size_t split_list(char *list, char ***items_out);
 
+/* The items of a flag's comma-separated value (a copy of it is split); a
+ * usage error naming `what` (e.g. "--suite") when there are none. */
+size_t split_required(const char *list, const char *what, char ***items_out);
+
 /* Parses a whole decimal integer; false on junk or overflow. */
 bool parse_ll(const char *text, long long *out);
 
@@ -44,6 +48,10 @@ bool read_first_line(const char *path, char *buf, size_t size);
 /* Writes `contents` to `path` through a temporary file and rename, so readers
  * never see a half-written file. */
 void write_file_atomic(const char *path, const char *contents);
+
+/* mkdir -p: creates dir and any missing parents (mode 0755); 0 on success,
+ * -1 with errno set otherwise. */
+int mkdir_parents(const char *dir);
 
 /* The directory holding the running executable (e.g. ".../build"). */
 const char *exe_dir(void);

@@ -2,7 +2,12 @@
  * workloads/ needs, and nothing else. A workload declares its parameters and a
  * run function, registers itself with BENCH_WORKLOAD, and is found by the
  * harness with no edit anywhere else (the registration lands in a linker
- * section that the harness walks). See workloads/README.md for a template. */
+ * section that the harness walks). See workloads/README.md for a template.
+ *
+ * Where each part is implemented: parameters, measurement, threads and
+ * endings in child.c (the measured process); bench_rss_kib in timeline.c;
+ * the latency recorders in latency.c; real programs in program.c; the
+ * helpers below are inline here. */
 #ifndef BENCH_WORKLOAD_H
 #define BENCH_WORKLOAD_H
 
@@ -33,6 +38,24 @@ struct bench_workload {
      * none is given); the others always run with one thread. */
     bool threaded;
     int default_threads;
+    /* true: run() may be called many times in one process, each call one
+     * sample that does exactly what the workload's definition says, from the
+     * same starting state (it frees what it allocated). The harness then
+     * samples it until --min-time of measured samples is reached, after
+     * --warmup-samples warm-up calls, and the process's value of each metric
+     * is the median over its measured samples. false (real programs,
+     * fixed-duration workloads): run() is called once per process. */
+    bool repeatable;
+    /* The suites the workload belongs to, as items separated by spaces, each
+     * SUITE[:key=value...][@threads]: "library", "article
+     * article:max_size=65536", "library@1,2,4,8". The suite `full` unites
+     * article, library and programs; a workload that names `full` itself
+     * (e.g. "article full@1,2,4,8") uses those items there instead. NULL or
+     * "": in no suite (run it with --workloads). */
+    const char *suites;
+    /* The parameters of its tiny form, which the tests run ("count=2000",
+     * "" when the defaults are tiny already). Every workload has one. */
+    const char *tiny;
     /* Returns 0 on success. Must call bench_region_begin/end exactly once
      * around the timed part. */
     int (*run)(struct bench_ctx *ctx);
@@ -52,11 +75,15 @@ const char *bench_param_str(const struct bench_ctx *ctx, const char *name);
 int bench_threads(const struct bench_ctx *ctx);
 
 /* ---- Measurement ----
- * The timed region: wall_ms, user_ms, sys_ms and minor_faults cover only what
- * lies between these two calls; setup and teardown stay outside. */
+ * The timed region: wall_ms, user_ms, sys_ms, minor_faults, major_faults,
+ * voluntary_ctx_switches, involuntary_ctx_switches (and instructions or
+ * hardware counters when measured) cover only what lies between these two
+ * calls; setup and teardown stay outside. Once per call of run(). */
 void bench_region_begin(struct bench_ctx *ctx);
 void bench_region_end(struct bench_ctx *ctx);
-/* An extra metric of this run (e.g. the batch workload's alloc_ms). */
+/* An extra metric of this sample (e.g. the batch workload's alloc_ms); like
+ * the region's own metrics, the process reports the median over its
+ * measured samples. */
 void bench_metric(struct bench_ctx *ctx, const char *name, double value,
                   const char *unit);
 /* Monotonic clock in nanoseconds, for workloads that time phases. */
@@ -143,6 +170,29 @@ static inline size_t bench_check(const void *block, size_t size)
     return size;
 }
 
+/* The two checks every workload makes. A malloc that returned NULL ends the
+ * run `error`, naming the size: p = bench_need(ctx, malloc(size), size).
+ * A block whose content pattern changed ends it `corrupt`, naming the byte
+ * (and `where`, e.g. "on its way to the consumer", or NULL). The payload
+ * checked must not hold the workload's own pointers: a node that keeps its
+ * links in the checked bytes crashes on a corrupting allocator instead of
+ * reporting `corrupt`; keep links in a header outside the pattern. */
+static inline void *bench_need(struct bench_ctx *ctx, void *p, size_t size)
+{
+    if (__builtin_expect(p == NULL, 0))
+        bench_fail(ctx, "allocating %zu bytes returned NULL", size);
+    return p;
+}
+
+static inline void bench_verify(struct bench_ctx *ctx, const void *block, size_t size,
+                                const char *where)
+{
+    size_t bad = bench_check(block, size);
+    if (__builtin_expect(bad != size, 0))
+        bench_corrupt(ctx, "byte %zu of a %zu-byte block changed%s%s", bad, size,
+                      where ? " " : "", where ? where : "");
+}
+
 /* ---- More endings ----
  * Ends the run with any status of results.csv (e.g. `missing` when a real
  * program is not installed); bench_corrupt and bench_fail are the common two. */
@@ -160,7 +210,7 @@ long long bench_rss_kib(void);
  * bench_malloc / bench_free / bench_free_remote / bench_realloc. With a NULL
  * recorder they are the plain call (one predictable branch); with a recorder
  * each call is timed with the cycle counter and counted. The harness reports
- * malloc_p50_ns, _p99_ns, _p999_ns, _max_ns and the same for free,
+ * malloc_p50_ns, _p90_ns, _p99_ns, _p999_ns, _p9999_ns, _max_ns and the same for free,
  * free_remote and realloc (the kinds that saw any call), the timer's own
  * overhead subtracted. Recorders are not taken from the allocator under test. */
 enum bench_lat_kind {
@@ -231,6 +281,40 @@ static inline void *bench_realloc(struct bench_lat *r, void *p, size_t size)
     return q;
 }
 
+/* ---- Misuse cases (workloads/sec_*.c; harness/misuse.c) ----
+ * run() returns bench_misuse_run(ctx, body): the body runs in a forked
+ * grandchild under the same allocator and marks its phases; how the
+ * allocator reacted becomes the run's metrics detected, crashed_later,
+ * silent, timeout (exactly one is 1), signal, exit_code, diagnostic,
+ * corrupted, refused and last_mark (README.md, "Security suite"). The
+ * status stays ok. */
+enum bench_misuse_mark {
+    BENCH_MISUSE_NEXT,    /* the misuse comes next */
+    BENCH_MISUSE_AFTER,   /* it is done; the follow-up comes next */
+    BENCH_MISUSE_REFUSED, /* the allocator refused the bad request (NULL, an error code) */
+    BENCH_MISUSE_SPREAD,  /* the follow-up found corrupted state; `what` says which */
+};
+int bench_misuse_run(struct bench_ctx *ctx, void (*body)(void));
+void bench_misuse_mark(enum bench_misuse_mark mark, const char *what);
+/* p, from where the compiler cannot follow it (no warning, no folding). */
+void *bench_misuse_hide(void *p);
+/* Memory the case still uses (a live block, a stack or static array, a
+ * foreign mapping): filled with a constant byte, so that what an allocator
+ * reads there is the same in every process, and remembered (at most 4). */
+void bench_misuse_keep(void *p, size_t size);
+/* A private mapping the allocator never gave out (as another allocator's
+ * memory), kept as above. */
+void *bench_misuse_foreign(size_t size);
+/* The usual follow-up: 256 KiB of mallocs of `size` (4 to 4096 of them),
+ * filled and checked; marks SPREAD when one is NULL, misaligned, overlaps
+ * another or kept memory, or when a block's or kept memory's content
+ * changed; then frees them. */
+void bench_misuse_churn(size_t size);
+/* The overflow cases' body: 16 blocks of `size`, every other one freed first
+ * when free_neighbours; the misuse: `by` bytes past the 9th changed, then the
+ * blocks freed; the follow-up: bench_misuse_churn(size). */
+void bench_misuse_overflow(size_t size, size_t by, bool free_neighbours);
+
 /* ---- Real programs ----
  * A workload that times a whole external command under the backend (see
  * harness/program.h and workloads/prog_*.c). argv[0] is looked up in
@@ -248,6 +332,9 @@ struct bench_program {
     const char *const *argv; /* NULL-terminated */
     const char *package;     /* Debian package that provides argv[0] */
     const char *stdin_file;  /* '@name' or an absolute path; NULL: /dev/null */
+    /* A further command that argv runs (a script's real subject, e.g. git),
+     * looked up and reported `missing` like argv[0]; NULL: none. */
+    const char *needs, *needs_package;
 };
 void bench_program_run(struct bench_ctx *ctx, const struct bench_program *prog);
 /* Absolute path of a file in workloads/programs/ (static buffer). */
@@ -255,5 +342,39 @@ const char *bench_program_file(struct bench_ctx *ctx, const char *name);
 /* The run directory's programs/ folder, for inputs a workload generates
  * (static buffer; created on first use). */
 const char *bench_program_dir(struct bench_ctx *ctx);
+/* An input the workload generates: programs/<name>, made by make(ctx, path,
+ * arg) the first time a run of this run directory asks for it (setup, not
+ * timed), under a temporary name that is then renamed, so that no run ever
+ * sees half an input. It may make a file or a whole directory, and ends the
+ * run with bench_fail when it cannot. Returns the input's path (static
+ * buffer, overwritten by the next call). */
+const char *bench_program_input(struct bench_ctx *ctx, const char *name,
+                                void (*make)(struct bench_ctx *ctx, const char *path,
+                                             const void *arg),
+                                const void *arg);
+
+/* ---- Servers ----
+ * A workload that measures a server (see harness/server.c and
+ * workloads/prog_redis.c). The server runs in the foreground under the
+ * backend plus the probe, verified inside as a program is, bound to a free
+ * port of 127.0.0.1: "{port}" in any argument of argv or client becomes that
+ * port. Once it accepts connections, the load client runs WITHOUT the
+ * backend (plain glibc, none of the backend's settings); the timed region is
+ * the client's run. Then the server gets SIGTERM and must exit 0 within 10
+ * s, its port must be free and no process the workload started may be left.
+ * The run ends `crashed` when the server dies before it is stopped (its pid
+ * and port in the detail), `error` when the client fails or the server
+ * exits before accepting, `missing` when either program is not installed.
+ * The program_* metrics are the server's. Returns the path of the client's
+ * standard output (static buffer), from which the workload reads the
+ * client's figures (e.g. requests per second) and reports them with
+ * bench_metric. */
+struct bench_server {
+    const char *const *argv;   /* the server, NULL-terminated */
+    const char *package;       /* Debian package that provides argv[0] */
+    const char *const *client; /* the load client, NULL-terminated */
+    const char *client_package;
+};
+const char *bench_server_run(struct bench_ctx *ctx, const struct bench_server *server);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tabulates a run for the gnuplot figures (standard library only).
 
-Usage: prepare_gnuplot.py RUN_DIR WORK_DIR
+Usage: prepare_gnuplot.py WORK_DIR RUN_DIR [--stats DIR]
 
 Writes into WORK_DIR one data file per figure and one driver script per
 figure (NAME.gp) that sets the variables a plots/*.gp script reads, then loads
@@ -75,110 +75,128 @@ class Figures:
     def data_path(self, name):
         return os.path.join(self.work, f"{name}.dat")
 
-    # ---- one bar chart per workload x threads: median wall time / glibc ----
+    # ---- one bar chart per workload x threads: cost / the baseline's ----
     def ratio_bars(self):
-        run = self.run
+        run, base_name = self.run, self.run.baseline
         for workload, threads in run.cells:
             name = f"ratio_{run.slug(workload, threads)}"
-            metric, inverted = run.time_metric(workload, threads)
             rows, values = [], [1.0]
-            base = run.row("glibc", workload, threads, metric)
+            base = run.time_ratio(base_name, workload, threads) if base_name else None
+            if base is None:
+                continue  # no baseline result in this cell: no ratios to draw
             for b in run.backends:
                 t = run.time_ratio(b, workload, threads)
                 status = run.cell_status(b, workload, threads)
                 if t is None and status == "not run":
                     continue
-                ratio, lo, hi, median, _ = t if t else (math.nan,) * 4 + (None,)
+                ratio, lo, hi, verdict, median = t[:5] if t else (math.nan,) * 3 + ("", math.nan)
                 values += [ratio, lo, hi]
-                rows.append(f'{len(rows)} "{b}" {nan(ratio)} {nan(lo)} {nan(hi)} '
-                            f'{int(run.palette.colour[b][1:], 16)} "{status or "ok"}" {nan(median)}')
-            if not rows or base is None:
-                continue  # no glibc result: no ratios to draw
+                label = f"{b} (baseline)" if b == base_name else b
+                rows.append(f'{len(rows)} "{label}" {nan(ratio)} {nan(lo)} {nan(hi)} '
+                            f'{int(run.palette.colour[b][1:], 16)} "{status or "ok"}" {nan(median)} '
+                            f'{1 if verdict in ("lower", "higher") else 0}')
             with open(self.data_path(name), "w") as f:
-                f.write(f"# x backend ratio ci_low ci_high colour status median_{metric}\n")
+                f.write("# x backend ratio ci_low ci_high colour status median significant\n")
                 f.write("\n".join(rows) + "\n")
             low, high = log_range(values)
-            what = "time per operation (1 / ops_per_s)" if inverted else "median wall time"
-            unit = f"{rundata.fmt(base['median'])} {base['unit']}"
+            what = run.time_words(workload, threads)
+            unit = f"{rundata.fmt(base.median)} {base.row['unit']}"
+            n, pairs = int(base.row["n"]), int(base.row["pairs"]) if rundata.ok(base.row["pairs"]) else 0
+            spread = (f"error bars: 95% bootstrap interval, {'paired over ' + str(pairs) + ' rounds' if pairs else 'unpaired'}"
+                      f" ({n} processes each)\npale bar: no measurable difference (its interval holds 1)"
+                      if n >= 2 else "one process per backend: no interval")
             self.driver(name, "ratio_bars.gp", {
                 "DATA": gp_string(self.data_path(name)),
-                "TITLE": gp_string(f"{run.label(workload, threads)}: {what} relative to glibc"),
-                "YLABEL": gp_string(f"{'time per operation' if inverted else 'median wall time'} ÷ glibc's "
-                                    "(ratio, log scale)\nbelow 1: faster than glibc"),
-                "NOTE": gp_string(f"glibc median {unit} = 1; " + (
-                    f"error bars: 95% bootstrap interval; n = {int(base['n'])} reps" if base["n"] >= 2
-                    else "one repetition: no interval")),
+                "TITLE": gp_string(f"{run.label(workload, threads)}: {what} relative to {base_name}"),
+                "YLABEL": gp_string(f"{what} ÷ {base_name}'s (ratio, log scale)\nbelow 1: faster than {base_name}"),
+                "NOTE": gp_string(f"{base_name} median {unit} = 1\n{spread}"),
                 "YMIN": repr(low), "YMAX": repr(high), "YTICS": gp_string(log_tics(low, high)),
                 "NBARS": str(len(rows)),
-            }, max(780, 110 * len(rows) + 160), 420)
+            }, max(780, 110 * len(rows) + 160), 440)
 
     # ---- all cells x backends on one page ----
     PER_ROW = 9  # cells per row of the overview and memory figures
 
-    def grouped(self, name, script, title, values_of, include_glibc, want=None):
-        """Grouped bars, one group per cell, one bar per backend; values_of(b, w, t)
-        gives (value, low, high) or None. Many cells wrap into rows."""
+    def grouped(self, name, script, title, values_of, backends, note, ylabel):
+        """One group per cell, one mark per backend; values_of(b, w, t) gives
+        (value, low, high, significant) or None. Many cells wrap into rows."""
         run = self.run
-        cells = [c for c in run.cells if want is None or want(c)]
-        backends = [b for b in run.backends if include_glibc or b != "glibc"]
+        cells = run.cells
         if not cells or not backends:
             return False
         width = 0.8 / len(backends)
-        blocks, values, names, colours = [], [], [], []
+        blocks, values = [], []
         for j, b in enumerate(backends):
-            lines = ["# x value low high label"]
+            lines = ["# x value low high label significant"]
             for i, (w, t) in enumerate(cells):
                 x = i + (j - (len(backends) - 1) / 2) * width
-                v, lo, hi = values_of(b, w, t) or (math.nan,) * 3
+                v, lo, hi, sig = values_of(b, w, t) or (math.nan,) * 3 + (0,)
                 status = run.cell_status(b, w, t)
                 mark = "" if ok(v) else (status if status != "not run" else "")
                 values += [v, lo, hi]
-                lines.append(f'{x:.4f} {nan(v)} {nan(lo)} {nan(hi)} "{mark}"')
+                lines.append(f'{x:.4f} {nan(v)} {nan(lo)} {nan(hi)} "{mark}" {1 if sig else 0}')
             blocks.append("\n".join(lines))
-            names.append(b)
-            colours.append(run.palette.colour[b])
         if not any(ok(v) for v in values):
             return False
         with open(self.data_path(name), "w") as f:
             f.write("\n\n\n".join(blocks) + "\n")
-        low, high = log_range(values + ([1.0] if not include_glibc else []))
-        xtics = ", ".join(f"{gp_string(run.label(w, t))} {i}" for i, (w, t) in enumerate(cells))
+        low, high = log_range(values + [1.0])
+        # a long selection label wraps at its parameters, so it stays on the page
+        labels = [run.label(w, t).replace(":", ":\n", 1) for w, t in cells]
+        xtics = ", ".join(f"{gp_string(text)} {i}" for i, text in enumerate(labels))
         per_row = min(len(cells), self.PER_ROW)
         rows = math.ceil(len(cells) / per_row)
+        longest_line = max(len(part) for text in labels for part in text.split("\n"))
         self.driver(name, script, {
             "TITLE": gp_string(title),
+            "NOTE": gp_string(note),
+            "YLABEL": gp_string(ylabel),
             "DATA": gp_string(self.data_path(name)),
-            "NAMES": gp_string(" ".join(names)),
-            "COLOURS": gp_string(" ".join(colours)),
+            "NAMES": gp_string(" ".join(backends)),
+            "COLOURS": gp_string(" ".join(run.palette.colour[b] for b in backends)),
             "NB": str(len(backends)), "NCELLS": str(len(cells)),
             "PERROW": str(per_row), "NROWS": str(rows),
             "BARW": repr(width * 0.9), "XTICS": gp_string(xtics),
             "YMIN": repr(low), "YMAX": repr(high), "YTICS": gp_string(log_tics(low, high)),
-        }, max(800, 28 * per_row * max(3, len(backends)) + 300), 130 + 390 * rows)
+            # gnuplot sizes the key by its own estimate of text width, which
+            # a browser's SVG font can exceed by a tenth: room for that in
+            # the key; the last tick label fits the right margin
+            "KEYWIDTH": f"{0.1 * max(len(b) for b in backends):.1f}",
+            "RMARGIN": str(max(14, math.ceil(longest_line * 0.75) + 2)),
+        }, max(800, 28 * per_row * max(3, len(backends)) + 300), 150 + 400 * rows)
         return True
 
     def overview(self):
-        run = self.run
+        run, base = self.run, self.run.baseline
+        if not base:
+            return
 
         def ratio(b, w, t):
             r = run.time_ratio(b, w, t)
-            return r[:3] if r else None
+            return (r.point, r.low, r.high, r.verdict in ("lower", "higher")) if r else None
+        what = "instructions" if run.mode == "instructions" else "median time"
         self.grouped("overview", "overview.gp",
-                     "All workloads: median time relative to glibc (glibc = 1)", ratio, False)
+                     f"All workloads: {what} relative to {base} ({base} = 1)", ratio,
+                     [b for b in run.backends if b != base],
+                     "dot: ratio, bar: 95% interval; filled: a measurable difference, "
+                     "open: none (the interval holds 1) or no interval",
+                     f"{what} ÷ {base}'s (log scale)\nbelow 1: faster than {base}")
 
     def rss(self):
         run = self.run
 
         def mib(b, w, t):
-            # a real program's own peak, where measured, rather than the harness's
-            r = run.row(b, w, t, "program_peak_rss_kib") or run.row(b, w, t, "peak_rss_kib")
-            return (r["median"] / 1024, r["min"] / 1024, r["max"] / 1024) if r else None
+            r = run.memory_row(b, w, t)
+            return (r["median"] / 1024, r["min"] / 1024, r["max"] / 1024, True) if r else None
         self.grouped("peak_rss", "peak_rss.gp",
-                     "Peak resident memory per workload (median over repetitions)", mib, True)
+                     "Peak resident memory per workload (median over processes)", mib, run.backends,
+                     "error bars: min–max over processes", "peak RSS (MiB, log scale)")
 
     # ---- throughput against threads, for each workload run at several ----
     def scaling(self):
         run = self.run
+        if run.mode == "instructions":
+            return  # valgrind runs one thread at a time: nothing scales
         for workload in run.workloads:
             threads = run.threads_of[workload]
             if len(threads) < 2:
@@ -230,10 +248,11 @@ class Figures:
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: prepare_gnuplot.py RUN_DIR WORK_DIR")
-    run = rundata.Run(sys.argv[1])
-    figs = Figures(run, sys.argv[2])
+    if len(sys.argv) < 3:
+        sys.exit("usage: prepare_gnuplot.py WORK_DIR RUN_DIR [--stats DIR]")
+    work = sys.argv[1]
+    run = rundata.run_from_argv(sys.argv[1:], "prepare_gnuplot.py WORK_DIR")
+    figs = Figures(run, work)
     figs.ratio_bars()
     figs.overview()
     figs.rss()

@@ -7,7 +7,8 @@
 # A test file that exits non-zero without printing a FAIL line counts as one
 # failure, so a crash can never pass silently.
 #
-# Usage: tests/run.sh [FILE...]   (default: all of them)
+# Usage: tests/run.sh [FILE...]   (default: all of them; with TEST_CLUSTER=1
+# the cluster tests too)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -19,6 +20,13 @@ else
     for f in tests/test_*.sh build/tests/test_*; do
         [ -x "$f" ] && files+=("$f")
     done
+    # TEST_CLUSTER=1 (.ci/run): also the tests that start a cluster's
+    # daemons, tests/cluster_*.sh (`make test-cluster` runs them alone).
+    if [ "${TEST_CLUSTER:-0}" = 1 ]; then
+        for f in tests/cluster_*.sh; do
+            [ -x "$f" ] && files+=("$f")
+        done
+    fi
 fi
 
 passed=0 failed=0 skipped=0

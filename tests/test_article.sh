@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tests of the article backend (allocator/article/): runs its own API and
-# stress programs (tests/article/), and the allocator-agnostic programs of
-# tests/allocator/ once they exist, with LD_PRELOAD set to each build of it:
+# Tests of the article backend (allocator/article/): runs the
+# allocator-agnostic programs of tests/allocator/ (API, stress, fork, churn,
+# fuzz) and its own few facts (tests/article/api.c), with LD_PRELOAD set to
+# each build of it:
 #   article          build/libarticlealloc.so          (one global lock)
 #   article-binlock  build/libarticlealloc-binlock.so  (per-bin locks)
 # Every line is prefixed with the build's name, e.g.
@@ -25,13 +26,13 @@ run_one() {
     rm -f "$out"
 }
 
-# The allocator-agnostic programs of tests/allocator/: the names listed as
-# CA_AGNOSTIC in allocator/build.mk (built as build/tests/NAME), else every
-# build/tests/test_alloc_* that is not a sanitizer build (those do not use
-# the preloaded malloc).
+# The allocator-agnostic programs of tests/allocator/: the names `make test`
+# passes in CA_AGNOSTIC (tests/build.mk's list, built as
+# build/tests/NAME), else every build/tests/test_alloc_* that is not a
+# sanitizer build (those do not use the preloaded malloc).
 shared_programs() {
     local names name
-    names=$(sed -n 's/^CA_AGNOSTIC *:= *//p' allocator/build.mk 2>/dev/null)
+    names=${CA_AGNOSTIC:-}
     if [ -z "$names" ]; then
         for f in build/tests/test_alloc_*; do
             [ -e "$f" ] || continue
@@ -58,7 +59,7 @@ for variant in article article-binlock; do
         status=1
         continue
     fi
-    for prog in build/tests/article/api build/tests/article/stress; do
+    for prog in build/tests/article/api; do
         if [ ! -x "$prog" ]; then
             echo "FAIL $variant:$(basename "$prog"): $prog is missing (run make test)"
             status=1
@@ -75,15 +76,6 @@ for variant in article article-binlock; do
             MISSING:*)
                 echo "FAIL $variant:$(basename "${prog#MISSING:}"): ${prog#MISSING:} is missing (run make test)"
                 status=1 ;;
-            */test_alloc_stress)
-                # 32 threads x 160k blocks, many above the 1 KiB mmap
-                # threshold: ~20-40 s per build on 2 cores, so only the
-                # global-lock build runs it (tests/article/stress covers both).
-                if [ "$variant" = article ]; then
-                    run_one "$variant:$(basename "$prog")" "$lib" "$prog"
-                else
-                    echo "SKIP $variant:$(basename "$prog"): run for the global-lock build only, to keep this file under ~90 s"
-                fi ;;
             *) run_one "$variant:$(basename "$prog")" "$lib" "$prog" ;;
         esac
     done

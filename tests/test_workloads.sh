@@ -7,36 +7,22 @@
 # One line per fact: PASS name / FAIL name: why / SKIP name: why.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. tests/lib.sh
 BENCH=build/bench
 TBENCH=build/tests/bench-test   # bench plus the test workloads of tests/workloads/
 [ -x "$BENCH" ] && [ -x "$TBENCH" ] && [ -f build/libbenchprobe.so ] || { echo "FAIL setup: run make first"; exit 1; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
-skip() { echo "SKIP $1: $2"; }
 rows() { awk -F, -v b="$2" -v w="$3" -v m="$4" '$1==b && $2==w && $5==m' "$1"; }
 value() { rows "$@" | head -1 | cut -d, -f6; }
 status_of() { awk -F, -v b="$2" -v w="$3" 'NR>1 && $1==b && $2==w {print $8; exit}' "$1"; }
 
-# Tiny configurations: each runs in well under a second.
-TINY=(
-    producer_consumer:count=20000
-    larson:duration_ms=30:slots=200:round_steps=2000
-    cache_scratch:objects=100:writes=200
-    cache_thrash:objects=100:writes=200
-    thread_churn:waves=5:objects=200
-    random_churn:duration_ms=30
-    realloc_growth:max_size=16384:doublings=2
-    large:steps=8:live=3:max_size=4194304
-    fragmentation:total_mib=24
-    size_sweep:pairs=1000
-    prog_python:records=2000
-    prog_sqlite:rows=2000
-    prog_gcc:copies=1
-    prog_xz:input_kib=128
-)
+# Tiny configurations, each running in well under a second: every
+# workload declares its own (`.tiny` in its registration; `bench list --tiny`).
+mapfile -t TINY < <("$BENCH" list --tiny | grep -v ' (no tiny form)$')
+# The real programs: the suite `programs`, from the workloads' registrations.
+suite_members() { "$BENCH" list | awk '/^Suites/,/^Backends/' | grep -A1 "^  $1 " | tail -1 | tr ' ' '\n' | sed 's/@.*//' | grep -v '^$'; }
+mapfile -t PROGRAMS < <(suite_members programs)
+SERVERS=" prog_redis prog_memcached "
 NAMES=(); for t in "${TINY[@]}"; do NAMES+=("${t%%:*}"); done
 tiny_of() { local t; for t in "${TINY[@]}"; do [ "${t%%:*}" = "$1" ] && echo "$t"; done; }
 join() { local IFS=,; echo "$*"; }
@@ -56,12 +42,10 @@ test_each_workload_ok() {
 }
 
 test_every_workload_file_is_tested() {
-    local f w missing=""
-    for f in workloads/*.c; do
-        w=$(basename "$f" .c)
-        case " alloc_free batch mixed_sizes multithread ${NAMES[*]} " in *" $w "*) ;; *) missing="$missing $w" ;; esac
-    done
-    [ -z "$missing" ] && pass every_new_workload_has_a_tiny_test || fail every_new_workload_has_a_tiny_test "untested:$missing"
+    local without; without=$("$BENCH" list --tiny | grep ' (no tiny form)$' | cut -d' ' -f1 | tr '\n' ' ')
+    [ -z "$without" ] && pass every_workload_declares_a_tiny_form || fail every_workload_declares_a_tiny_form "none for: $without"
+    [ "${#TINY[@]}" = "$(ls workloads/*.c | wc -l)" ] && pass every_workload_file_is_registered_and_tested ||
+        fail every_workload_file_is_registered_and_tested "${#TINY[@]} tiny forms for $(ls workloads/*.c | wc -l) files"
 }
 
 test_metrics() {
@@ -111,9 +95,10 @@ test_timeline() {
 # ---- Real programs ----
 test_programs() {
     local w p
-    for w in prog_python prog_sqlite prog_gcc prog_xz; do
+    for w in "${PROGRAMS[@]}"; do
         p=$(value "$R" glibc "$(tiny_of $w)" program_processes)
         [ -n "$p" ] && [ "${p%.*}" -ge 1 ] && pass "${w}_allocator_verified_inside" || fail "${w}_allocator_verified_inside" "program_processes '$p'"
+        case $SERVERS in *" $w "*) continue ;; esac   # a server's output is its rates: no reference
         ls "$TMP/ok/programs/${w}"_*glibc-reference.out >/dev/null 2>&1 && pass "${w}_output_kept_as_reference" ||
             fail "${w}_output_kept_as_reference" "no reference in programs/"
     done
@@ -127,6 +112,55 @@ test_programs() {
         [ "$(status_of "$TMP/prog/results.csv" $b "$(tiny_of $w)")" = ok ] && pass "${w}_ok_under_${b}_same_output_as_glibc" ||
             fail "${w}_ok_under_${b}_same_output_as_glibc" "$(rows "$TMP/prog/results.csv" $b "$(tiny_of $w)" run)"
     done
+}
+
+# Every real program ends ok under the project's allocator too (the tiny run above is glibc's).
+test_programs_under_custom() {
+    local list=() w st
+    for w in "${PROGRAMS[@]}"; do list+=("$(tiny_of $w)"); done
+    "$BENCH" run --quick --reps 1 --backends custom --workloads "$(join "${list[@]}")" --out "$TMP/custom" >/dev/null 2>&1
+    for w in "${PROGRAMS[@]}"; do
+        st=$(status_of "$TMP/custom/results.csv" custom "$(tiny_of $w)")
+        [ "$st" = ok ] && pass "${w}_runs_ok_under_custom" ||
+            fail "${w}_runs_ok_under_custom" "status '$st': $(rows "$TMP/custom/results.csv" custom "$(tiny_of $w)" run | cut -d, -f10 | head -c 300)"
+    done
+}
+
+test_server_metrics() {
+    local r; r=$(tiny_of prog_redis)
+    local c bad=""
+    for c in set get lpush lpop lrange_100; do
+        awk "BEGIN{exit !($(value "$R" glibc "$r" requests_per_s_$c) > 0)}" 2>/dev/null || bad="$bad $c"
+    done
+    [ -z "$bad" ] && [ "$(rows "$R" glibc "$r" requests_per_s_get | cut -d, -f7)" = requests/s ] &&
+        pass redis_reports_requests_per_s_per_command || fail redis_reports_requests_per_s_per_command "missing:$bad"
+    local m; m=$(tiny_of prog_memcached)
+    awk "BEGIN{exit !($(value "$R" glibc "$m" ops_per_s) > 0)}" 2>/dev/null && [ "$(value "$R" glibc "$m" get_misses)" = 0 ] &&
+        pass memcached_reports_ops_per_s || fail memcached_reports_ops_per_s "$(rows "$R" glibc "$m" ops_per_s)"
+}
+
+# The ways a server can end, with a stand-in server (tests/workloads/programs.c).
+test_server_endings() {
+    "$TBENCH" run --reps 1 --timeout 30 --backends glibc,"set=build/libcustomalloc.so+BENCH_TEST_SETTING=1" \
+        --workloads test_server_dies,test_server_exit3,test_server_leaves,test_server_client_fails,test_server_ok \
+        --out "$TMP/srv" >/dev/null 2>&1
+    local f="$TMP/srv/results.csv" d port pid
+    d=$(rows "$f" glibc test_server_dies run)
+    [[ "$d" == *crashed*"signal 11"*"during the run"* ]] && pass server_dying_mid_run_is_crashed || fail server_dying_mid_run_is_crashed "$d"
+    port=$(sed -n 's/.*port \([0-9]*\)).*/\1/p' <<<"$d" | head -1); pid=$(sed -n 's/.*(pid \([0-9]*\),.*/\1/p' <<<"$d" | head -1)
+    if [ -z "$port" ] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        fail server_port_free_after_crash "port '$port' still accepts"
+    else pass server_port_free_after_crash; fi
+    [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && pass server_gone_after_crash || fail server_gone_after_crash "pid '$pid' alive"
+    [[ "$(rows "$f" glibc test_server_exit3 run)" == *error*"status 3 when stopped"* ]] && pass server_exit_status_checked ||
+        fail server_exit_status_checked "$(rows "$f" glibc test_server_exit3 run)"
+    [[ "$(rows "$f" glibc test_server_leaves run)" == *error*"still running"* ]] && pass server_leftover_process_is_error ||
+        fail server_leftover_process_is_error "$(rows "$f" glibc test_server_leaves run)"
+    [[ "$(rows "$f" glibc test_server_client_fails run)" == *error*"load client"*"status 4"* ]] && pass server_client_failure_is_error ||
+        fail server_client_failure_is_error "$(rows "$f" glibc test_server_client_fails run)"
+    # Its client fails if it sees the backend's preload or settings.
+    [ "$(status_of "$f" set test_server_ok)" = ok ] && pass server_client_runs_without_the_backend ||
+        fail server_client_runs_without_the_backend "$(rows "$f" set test_server_ok run)"
 }
 
 test_program_endings() {
@@ -146,7 +180,7 @@ test_corruption() {
         fail corrupting_shim_builds "$(head -c 300 "$TMP/cc.err")"; return
     fi
     local shim="corrupting=$TMP/libcorrupting.so" w list=()
-    for w in producer_consumer larson cache_scratch thread_churn random_churn realloc_growth large fragmentation; do list+=("$(tiny_of $w)"); done
+    for w in producer_consumer larson cache_scratch thread_churn random_churn realloc_growth large fragmentation replay; do list+=("$(tiny_of $w)"); done
     "$BENCH" run --quick --reps 1 --backends "$shim" --workloads "alloc_free,$(join "${list[@]}")" --out "$TMP/bad" >/dev/null 2>&1
     local f="$TMP/bad/results.csv"
     # alloc_free keeps no data: the shim leaves the harness itself alone.
@@ -199,16 +233,21 @@ test_latency() {
 # ---- Suites ----
 test_suites() {
     local out; out=$("$BENCH" list)
-    local w missing=""
-    for w in alloc_free batch mixed_sizes multithread "${NAMES[@]}"; do
-        awk '/^Suites/,/^Backends/' <<<"$out" | grep -A1 '^  full ' | tail -1 | grep -qw "$w" || missing="$missing $w"
+    local w s missing="" all_suites
+    all_suites=$(awk '/^Suites/,/^Backends/' <<<"$out")
+    for w in "${NAMES[@]}"; do
+        grep -qE "(^| )$w([:@ ]|\$)" <<<"$all_suites" || missing="$missing $w"
     done
-    [ -z "$missing" ] && pass suite_full_has_every_workload || fail suite_full_has_every_workload "missing:$missing"
+    [ -z "$missing" ] && pass every_workload_is_in_a_suite || fail every_workload_is_in_a_suite "in none:$missing"
+    missing=""
+    for s in article library programs; do
+        for w in $(suite_members "$s"); do suite_members full | grep -qx "$w" || missing="$missing $w"; done
+    done
+    [ -z "$missing" ] && pass suite_full_unites_article_library_programs || fail suite_full_unites_article_library_programs "missing:$missing"
+    grep -q "multithread@1,2,4,8" <<<"$(suite_members full | tr '\n' ' ') $(awk '/^  full /{getline; print}' <<<"$out")" && pass suite_full_sweeps_multithread || fail suite_full_sweeps_multithread "not in bench list"
     grep -q "random_churn@1,2,4,8" <<<"$out" && pass suite_runs_random_churn_at_1_2_4_8_threads || fail suite_runs_random_churn_at_1_2_4_8_threads "not in bench list"
     "$BENCH" run --suite nosuch --out "$TMP/s1" >/dev/null 2>"$TMP/s1.err"
     [ $? -eq 2 ] && grep -q "unknown suite" "$TMP/s1.err" && [ ! -e "$TMP/s1" ] && pass unknown_suite_exits_2 || fail unknown_suite_exits_2 "$(cat "$TMP/s1.err")"
-    "$BENCH" run --suite article --workloads alloc_free --out "$TMP/s2" >/dev/null 2>&1
-    [ $? -eq 2 ] && [ ! -e "$TMP/s2" ] && pass suite_and_workloads_exclude_each_other || fail suite_and_workloads_exclude_each_other "not exit 2"
     "$BENCH" run --workloads "producer_consumer:count=0" --out "$TMP/s3" >/dev/null 2>&1
     [ $? -eq 2 ] && pass new_workload_params_validated || fail new_workload_params_validated "count=0 accepted"
 }
@@ -218,6 +257,9 @@ test_every_workload_file_is_tested
 test_metrics
 test_timeline
 test_programs
+test_programs_under_custom
+test_server_metrics
+test_server_endings
 test_program_endings
 test_corruption
 test_latency

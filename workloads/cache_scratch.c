@@ -47,9 +47,7 @@ static void write_object(char *p, size_t size, long long writes)
 
 static void check_and_free(struct job *j, struct bench_lat *lat, char *p, bool remote)
 {
-    size_t bad = bench_check(p, j->size);
-    if (bad != j->size)
-        bench_corrupt(j->ctx, "byte %zu of a %zu-byte object changed", bad, j->size);
+    bench_verify(j->ctx, p, j->size, NULL);
     bench_free_kind(lat, p, remote ? BENCH_LAT_FREE_REMOTE : BENCH_LAT_FREE);
 }
 
@@ -57,16 +55,11 @@ static void *thread_main(void *arg)
 {
     struct job *j = arg;
     struct bench_lat *lat = bench_lat_recorder(j->ctx);
-    size_t bad = bench_check(j->given, j->size); /* as the main thread filled it */
-    if (bad != j->size)
-        bench_corrupt(j->ctx, "byte %zu of a %zu-byte object changed on its way to the thread",
-                      bad, j->size);
+    bench_verify(j->ctx, j->given, j->size, "on its way to the thread"); /* as the main thread filled it */
     write_object(j->given, j->size, j->writes);
     check_and_free(j, lat, j->given, true);
     for (long long i = 0; i < j->objects; i++) {
-        char *p = bench_malloc(lat, j->size);
-        if (!p)
-            bench_fail(j->ctx, "malloc(%zu) returned NULL", j->size);
+        char *p = bench_need(j->ctx, bench_malloc(lat, j->size), j->size);
         write_object(p, j->size, j->writes < (long long)j->size ? (long long)j->size : j->writes);
         check_and_free(j, lat, p, false);
     }
@@ -84,9 +77,7 @@ static int run(struct bench_ctx *ctx)
     for (int t = 0; t < threads; t++) {
         jobs[t] = (struct job){.ctx = ctx, .objects = bench_param_int(ctx, "objects"),
                                .writes = writes, .size = size};
-        jobs[t].given = malloc(size); /* back to back: likely one cache line */
-        if (!jobs[t].given)
-            bench_fail(ctx, "malloc(%zu) returned NULL", size);
+        jobs[t].given = bench_need(ctx, malloc(size), size); /* back to back: likely one cache line */
         bench_fill(jobs[t].given, size);
     }
 
@@ -97,4 +88,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(cache_scratch, .summary = "passive false sharing: threads reuse small blocks the main thread placed side by side (Hoard)",
-               .params = params, .threaded = true, .default_threads = 2, .run = run);
+               .params = params, .threaded = true, .default_threads = 2, .repeatable = true, .suites = "library", .tiny = "objects=100:writes=200",
+               .run = run);

@@ -31,9 +31,7 @@ static void *thread_main(void *arg)
     struct job *j = arg;
     struct bench_lat *lat = bench_lat_recorder(j->ctx);
     for (long long i = 0; i < j->objects; i++) {
-        char *p = bench_malloc(lat, j->size);
-        if (!p)
-            bench_fail(j->ctx, "malloc(%zu) returned NULL", j->size);
+        char *p = bench_need(j->ctx, bench_malloc(lat, j->size), j->size);
         /* volatile: every write reaches the cache line */
         volatile unsigned char *v = (volatile unsigned char *)p;
         size_t k = 0;
@@ -42,9 +40,7 @@ static void *thread_main(void *arg)
             if (++k == j->size)
                 k = 0;
         }
-        size_t bad = bench_check(p, j->size);
-        if (bad != j->size)
-            bench_corrupt(j->ctx, "byte %zu of a %zu-byte object changed", bad, j->size);
+        bench_verify(j->ctx, p, j->size, NULL);
         bench_free(lat, p);
     }
     return NULL;
@@ -68,4 +64,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(cache_thrash, .summary = "active false sharing: each thread mallocs, writes and frees small blocks (Hoard)",
-               .params = params, .threaded = true, .default_threads = 2, .run = run);
+               .params = params, .threaded = true, .default_threads = 2, .repeatable = true, .suites = "library", .tiny = "objects=100:writes=200",
+               .run = run);

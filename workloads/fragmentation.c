@@ -12,8 +12,8 @@
  * Stresses returning memory to the system (trimming, purging, decay) and
  * reusing holes for other sizes. Design: the fragmentation experiments of
  * Wilson and Johnstone ("The memory fragmentation problem: solved?", ISMM
- * 1998) and the RSS-after-free anchors of ../shared/ANCHORS.md, written
- * from their descriptions. Parameters: total_mib, free_percent, min_size,
+ * 1998) and the common measurement of the memory held after a mass free,
+ * written from their descriptions. Parameters: total_mib, free_percent, min_size,
  * max_size, seed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +45,7 @@ static void add(struct heap *h, size_t size)
 {
     if (h->count == h->capacity)
         bench_fail(h->ctx, "more blocks than planned (%zu)", h->capacity);
-    char *p = bench_malloc(h->lat, size);
-    if (!p)
-        bench_fail(h->ctx, "malloc(%zu) returned NULL", size);
+    char *p = bench_need(h->ctx, bench_malloc(h->lat, size), size);
     bench_fill(p, size);
     h->b[h->count++] = (struct block){p, size};
     h->live += size;
@@ -55,9 +53,7 @@ static void add(struct heap *h, size_t size)
 
 static void drop(struct heap *h, size_t i)
 {
-    size_t bad = bench_check(h->b[i].p, h->b[i].size);
-    if (bad != h->b[i].size)
-        bench_corrupt(h->ctx, "byte %zu of a %zu-byte block changed", bad, h->b[i].size);
+    bench_verify(h->ctx, h->b[i].p, h->b[i].size, NULL);
     bench_free(h->lat, h->b[i].p);
     h->live -= h->b[i].size;
     h->b[i] = h->b[--h->count]; /* order does not matter */
@@ -118,4 +114,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(fragmentation, .summary = "allocate ~256 MiB mixed sizes, free a random 90%, allocate other sizes; RSS after each phase",
-               .params = params, .run = run);
+               .params = params, .suites = "library", .tiny = "total_mib=24",
+               .run = run);

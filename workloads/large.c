@@ -45,9 +45,7 @@ static void touch(struct block b, bool all)
 static void check(struct bench_ctx *ctx, struct block b, bool all)
 {
     if (all) {
-        size_t bad = bench_check(b.p, b.size);
-        if (bad != b.size)
-            bench_corrupt(ctx, "byte %zu of a %zu-byte block changed", bad, b.size);
+        bench_verify(ctx, b.p, b.size, NULL);
         return;
     }
     for (size_t i = 0; i < b.size; i += PAGE)
@@ -80,9 +78,7 @@ static int run(struct bench_ctx *ctx)
             bench_free(lat, b->p);
         }
         b->size = (size_t)bench_rand_range(&rng, lo, hi);
-        b->p = bench_malloc(lat, b->size);
-        if (!b->p)
-            bench_fail(ctx, "malloc(%zu) returned NULL", b->size);
+        b->p = bench_need(ctx, bench_malloc(lat, b->size), b->size);
         touch(*b, all);
     }
     for (size_t i = 0; i < live; i++)
@@ -96,4 +92,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(large, .summary = "blocks of 1..32 MiB, 20 live at a time, every page touched (the mmap path)",
-               .params = params, .run = run);
+               .params = params, .repeatable = true, .suites = "library", .tiny = "steps=8:live=3:max_size=4194304",
+               .run = run);

@@ -63,14 +63,10 @@ static void *round_main(void *arg)
             break;
         }
         struct slot *s = &l->slots[bench_rand(&l->rng) % l->nslots];
-        size_t bad = bench_check(s->p, s->size);
-        if (bad != s->size)
-            bench_corrupt(l->ctx, "byte %zu of a %zu-byte block changed", bad, s->size);
+        bench_verify(l->ctx, s->p, s->size, NULL);
         bench_free_kind(lat, s->p, s->generation == gen ? BENCH_LAT_FREE : BENCH_LAT_FREE_REMOTE);
         s->size = (size_t)bench_rand_range(&l->rng, l->min_size, l->max_size);
-        s->p = bench_malloc(lat, s->size);
-        if (!s->p)
-            bench_fail(l->ctx, "malloc(%zu) returned NULL", s->size);
+        s->p = bench_need(l->ctx, bench_malloc(lat, s->size), s->size);
         bench_fill(s->p, s->size);
         s->generation = gen;
         l->steps++;
@@ -115,9 +111,7 @@ static int run(struct bench_ctx *ctx)
         /* Filled by the main thread: the first round's frees are remote too. */
         for (size_t s = 0; s < l->nslots; s++) {
             l->slots[s].size = (size_t)bench_rand_range(&l->rng, l->min_size, l->max_size);
-            l->slots[s].p = malloc(l->slots[s].size);
-            if (!l->slots[s].p)
-                bench_fail(ctx, "malloc(%zu) returned NULL", l->slots[s].size);
+            l->slots[s].p = bench_need(ctx, malloc(l->slots[s].size), l->slots[s].size);
             bench_fill(l->slots[s].p, l->slots[s].size);
         }
     }
@@ -144,9 +138,7 @@ static int run(struct bench_ctx *ctx)
         steps += l->steps;
         rounds += l->generation;
         for (size_t s = 0; s < l->nslots; s++) {
-            size_t bad = bench_check(l->slots[s].p, l->slots[s].size);
-            if (bad != l->slots[s].size)
-                bench_corrupt(ctx, "byte %zu of a %zu-byte block changed", bad, l->slots[s].size);
+            bench_verify(ctx, l->slots[s].p, l->slots[s].size, NULL);
             free(l->slots[s].p);
         }
         free(l->slots);
@@ -157,4 +149,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(larson, .summary = "server simulation: random free+malloc, arrays handed to new threads (fixed time)",
-               .params = params, .threaded = true, .default_threads = 2, .run = run);
+               .params = params, .threaded = true, .default_threads = 2, .suites = "library", .tiny = "duration_ms=30:slots=200:round_steps=2000",
+               .run = run);

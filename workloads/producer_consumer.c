@@ -7,7 +7,7 @@
  * Design: the xmalloc-test of the allocator literature (a set of threads
  * that only allocate feeding a set that only frees), as described in the
  * mimalloc and snmalloc papers; default 1 producer -> 1 consumer, 1M x 64 B
- * (the cross-thread row of ../shared/ANCHORS.md).
+ * (the usual cross-thread benchmark's shape).
  * Each producer deals its blocks round-robin to the consumers over one
  * single-producer/single-consumer ring per pair (the ring itself is a fixed
  * array allocated before the timed region, so only the workload's blocks go
@@ -62,9 +62,7 @@ static void *producer(void *arg)
     struct bench_lat *lat = bench_lat_recorder(sh->ctx);
     long long n = share(sh, w->index, sh->producers);
     for (long long i = 0; i < n; i++) {
-        char *p = bench_malloc(lat, sh->size);
-        if (!p)
-            bench_fail(sh->ctx, "malloc(%zu) returned NULL", sh->size);
+        char *p = bench_need(sh->ctx, bench_malloc(lat, sh->size), sh->size);
         bench_fill(p, sh->size);
         struct ring *r = &sh->rings[w->index * sh->consumers + (int)(i % sh->consumers)];
         size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -95,10 +93,7 @@ static void *consumer(void *arg)
             size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
             for (; tail != head; tail++, got++) {
                 char *b = r->slot[tail % sh->slots];
-                size_t bad = bench_check(b, sh->size);
-                if (bad != sh->size)
-                    bench_corrupt(sh->ctx, "byte %zu of a %zu-byte block changed on its way "
-                                  "to the consumer", bad, sh->size);
+                bench_verify(sh->ctx, b, sh->size, "on its way to the consumer");
                 bench_free_remote(lat, b);
                 remaining--;
             }
@@ -155,4 +150,5 @@ static int run(struct bench_ctx *ctx)
 
 BENCH_WORKLOAD(producer_consumer,
                .summary = "producers only malloc, consumers only free what they receive (xmalloc-test)",
-               .params = params, .run = run);
+               .params = params, .repeatable = true, .suites = "library", .tiny = "count=20000",
+               .run = run);

@@ -22,4 +22,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(prog_gcc, .summary = "real program: gcc -O2 compiling a generated C file",
-               .params = params, .run = run);
+               .params = params, .suites = "programs", .tiny = "copies=1",
+               .run = run);

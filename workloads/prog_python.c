@@ -24,4 +24,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(prog_python, .summary = "real program: python3 running an allocation-heavy script",
-               .params = params, .run = run);
+               .params = params, .suites = "programs", .tiny = "records=2000",
+               .run = run);

@@ -24,4 +24,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(prog_sqlite, .summary = "real program: sqlite3 running inserts, updates and queries in memory",
-               .params = params, .run = run);
+               .params = params, .suites = "programs", .tiny = "rows=2000",
+               .run = run);

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
@@ -19,30 +18,23 @@ static const struct bench_param params[] = {
     {0},
 };
 
-static const char *input_file(struct bench_ctx *ctx, long long kib)
+static void write_input(struct bench_ctx *ctx, const char *path, const void *arg)
 {
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/xz-input-%lldk.txt", bench_program_dir(ctx), kib);
-    if (access(path, R_OK) == 0)
-        return path;
     static const char *const words[] = {"alloc", "free", "page", "span", "arena", "heap",
                                         "thread", "cache", "block", "size", "class", "remote"};
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
+    FILE *f = fopen(path, "w");
     if (!f)
-        bench_fail(ctx, "cannot write %s: %s", tmp, strerror(errno));
+        bench_fail(ctx, "cannot write %s: %s", path, strerror(errno));
     uint64_t rng = 42;
-    long long written = 0, target = kib * 1024;
+    long long written = 0, target = *(const long long *)arg * 1024;
     while (written < target) {
         int n = fprintf(f, "%s%u%c", words[bench_rand(&rng) % 12],
                         (unsigned)(bench_rand(&rng) % 1000),
                         bench_rand(&rng) % 12 ? ' ' : '\n');
         written += n > 0 ? n : 1;
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
+    if (fclose(f) != 0)
         bench_fail(ctx, "cannot write %s: %s", path, strerror(errno));
-    return path;
 }
 
 static int run(struct bench_ctx *ctx)
@@ -50,7 +42,10 @@ static int run(struct bench_ctx *ctx)
     char threads[32], level[8];
     snprintf(threads, sizeof threads, "--threads=%d", bench_threads(ctx));
     snprintf(level, sizeof level, "-%lld", bench_param_int(ctx, "level"));
-    const char *in = input_file(ctx, bench_param_int(ctx, "input_kib"));
+    long long kib = bench_param_int(ctx, "input_kib");
+    char name[64];
+    snprintf(name, sizeof name, "xz-input-%lldk.txt", kib);
+    const char *in = bench_program_input(ctx, name, write_input, &kib);
     const char *argv[] = {"xz", threads, level, "--block-size=262144", "-c", NULL};
     bench_program_run(ctx, &(struct bench_program){
                                .argv = argv, .package = "xz-utils", .stdin_file = in});
@@ -58,4 +53,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(prog_xz, .summary = "real program, multi-threaded: xz --threads compressing generated text",
-               .params = params, .threaded = true, .default_threads = 2, .run = run);
+               .params = params, .threaded = true, .default_threads = 2, .suites = "programs", .tiny = "input_kib=128",
+               .run = run);

@@ -51,23 +51,17 @@ static void *thread_main(void *arg)
         uint64_t r = bench_rand(&j->rng);
         size_t s = (size_t)(r % j->nslots);
         if (p[s]) {
-            size_t bad = bench_check(p[s], size[s]);
-            if (bad != size[s])
-                bench_corrupt(j->ctx, "byte %zu of a %zu-byte block changed", bad, size[s]);
+            bench_verify(j->ctx, p[s], size[s], NULL);
             bench_free(lat, p[s]);
         }
         size[s] = j->sizes[(r >> 32) % SIZE_TABLE];
-        p[s] = bench_malloc(lat, size[s]);
-        if (!p[s])
-            bench_fail(j->ctx, "malloc(%zu) returned NULL", size[s]);
+        p[s] = bench_need(j->ctx, bench_malloc(lat, size[s]), size[s]);
         bench_fill(p[s], size[s]);
         steps++;
     }
     for (size_t s = 0; s < j->nslots; s++)
         if (p[s]) {
-            size_t bad = bench_check(p[s], size[s]);
-            if (bad != size[s])
-                bench_corrupt(j->ctx, "byte %zu of a %zu-byte block changed", bad, size[s]);
+            bench_verify(j->ctx, p[s], size[s], NULL);
             free(p[s]);
         }
     free(p);
@@ -117,4 +111,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(random_churn, .summary = "fixed time: each thread replaces random blocks of a 1024-block working set, sizes ~1/x^2 in 4..32768 (glibc bench-malloc-thread)",
-               .params = params, .threaded = true, .default_threads = 1, .run = run);
+               .params = params, .threaded = true, .default_threads = 1, .suites = "library@1,2,4,8", .tiny = "duration_ms=30",
+               .run = run);

@@ -18,7 +18,7 @@
 
 static const struct bench_param params[] = {
     {"max_size", "1048576", "65536", 2, 1LL << 30, NULL, "largest size, bytes"},
-    {"rounds", "2", "1", 1, 1000000, NULL, "repetitions of all three patterns"},
+    {"rounds", "1", "1", 1, 1000000, NULL, "repetitions of all three patterns in one sample"},
     {"doublings", "50", "10", 1, 100000000, NULL, "double/halve cycles per round"},
     {0},
 };
@@ -42,10 +42,7 @@ static void check_range(struct bench_ctx *ctx, const unsigned char *p, size_t fr
 static unsigned char *resize(struct bench_ctx *ctx, struct bench_lat *lat, unsigned char *p,
                              size_t size)
 {
-    unsigned char *q = bench_realloc(lat, p, size);
-    if (!q)
-        bench_fail(ctx, "realloc to %zu bytes returned NULL", size);
-    return q;
+    return bench_need(ctx, bench_realloc(lat, p, size), size);
 }
 
 static bool power_of_two(size_t n)
@@ -116,4 +113,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(realloc_growth, .summary = "strings grown/shrunk by one byte and vectors by doubling, 1 B..1 MiB, contents checked",
-               .params = params, .run = run);
+               .params = params, .repeatable = true, .suites = "library", .tiny = "max_size=16384:doublings=2",
+               .run = run);

@@ -7,7 +7,8 @@
  * steps show where size classes, thread caches and the paths for bigger
  * blocks begin. The window (default 8) keeps a few blocks alive, so an
  * allocator that returns a page when its last block is freed is not
- * measured on that alone (see the ping-pong row of ../shared/ANCHORS.md).
+ * measured on that alone (a single ping-ponging block makes such an
+ * allocator look several times slower than it is).
  * Design: glibc's benchtests/bench-malloc-simple (fixed-size alloc/free
  * loops at several sizes), from its description. Parameters: pairs, window,
  * min_size, max_size. --latency times every call over all sizes. */
@@ -56,9 +57,7 @@ static int run(struct bench_ctx *ctx)
         for (long long i = 0; i < pairs; i++) {
             size_t slot = (size_t)i % window;
             bench_free(lat, live[slot]);
-            char *p = bench_malloc(lat, size);
-            if (!p)
-                bench_fail(ctx, "malloc(%zu) returned NULL", size);
+            char *p = bench_need(ctx, bench_malloc(lat, size), size);
             p[0] = (char)i;
             p[size - 1] = (char)i;
             live[slot] = p;
@@ -82,4 +81,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(size_sweep, .summary = "malloc/free pairs at each size 8 B..64 KiB (powers of two and midpoints); ns per pair by size",
-               .params = params, .run = run);
+               .params = params, .repeatable = true, .suites = "library", .tiny = "pairs=1000",
+               .run = run);

@@ -6,9 +6,9 @@
  * thread exits with memory in its caches (given back, orphaned, or kept per
  * thread), remote frees of blocks whose owner has exited, and thread start
  * costs; the harness's peak_rss_kib shows the memory this leaves behind.
- * Design: the thread-churn tests of the allocator literature (e.g. the
- * "4000 short-lived threads each leaving 1/128 of its objects alive" anchor in
- * ../shared/ANCHORS.md), written from that description.
+ * Design: the thread-churn tests of the allocator literature (e.g. thousands
+ * of short-lived threads each leaving 1/128 of its objects alive), written
+ * from that description.
  * Parameters: waves, objects (per thread), keep_every, min_size, max_size,
  * seed; threads per wave with --threads. */
 #include <pthread.h>
@@ -41,9 +41,7 @@ struct job {
 
 static void check_and_free(struct job *j, struct bench_lat *lat, struct block b, bool remote)
 {
-    size_t bad = bench_check(b.p, b.size);
-    if (bad != b.size)
-        bench_corrupt(j->ctx, "byte %zu of a %zu-byte block changed", bad, b.size);
+    bench_verify(j->ctx, b.p, b.size, NULL);
     bench_free_kind(lat, b.p, remote ? BENCH_LAT_FREE_REMOTE : BENCH_LAT_FREE);
 }
 
@@ -53,9 +51,7 @@ static void *thread_main(void *arg)
     struct bench_lat *lat = bench_lat_recorder(j->ctx);
     for (long long i = 0; i < j->objects; i++) {
         size_t size = (size_t)bench_rand_range(&j->rng, j->min_size, j->max_size);
-        char *p = bench_malloc(lat, size);
-        if (!p)
-            bench_fail(j->ctx, "malloc(%zu) returned NULL", size);
+        char *p = bench_need(j->ctx, bench_malloc(lat, size), size);
         bench_fill(p, size);
         j->own[i] = (struct block){p, size};
     }
@@ -117,9 +113,7 @@ static int run(struct bench_ctx *ctx)
     for (int t = 0; t < threads; t++) {
         for (size_t i = 0; i < jobs[t].kept_count; i++) {
             struct block b = jobs[t].kept[i];
-            size_t bad = bench_check(b.p, b.size);
-            if (bad != b.size)
-                bench_corrupt(ctx, "byte %zu of a %zu-byte block changed", bad, b.size);
+            bench_verify(ctx, b.p, b.size, NULL);
             free(b.p);
         }
         free(jobs[t].own), free(kept[0][t]), free(kept[1][t]);
@@ -129,4 +123,5 @@ static int run(struct bench_ctx *ctx)
 }
 
 BENCH_WORKLOAD(thread_churn, .summary = "waves of short-lived threads; each leaves some blocks for the next wave",
-               .params = params, .threaded = true, .default_threads = 4, .run = run);
+               .params = params, .threaded = true, .default_threads = 4, .repeatable = true, .suites = "library", .tiny = "waves=5:objects=200",
+               .run = run);

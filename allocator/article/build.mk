@@ -18,13 +18,3 @@ $(BUILD)/libarticlealloc.so: $(ARTICLE_SRCS) $(ARTICLE_HDRS) allocator/article/b
 $(BUILD)/libarticlealloc-binlock.so: $(ARTICLE_SRCS) $(ARTICLE_HDRS) allocator/article/build.mk
 	@mkdir -p $(@D)
 	$(CC) $(ARTICLE_CFLAGS) -DARTICLE_BIN_LOCKS $(ARTICLE_LDFLAGS) -o $@ $(ARTICLE_SRCS)
-
-# Tests of this backend (run by tests/test_article.sh under LD_PRELOAD; named
-# so that tests/run.sh does not also run them without the preload).
-ARTICLE_TEST_CFLAGS := $(CFLAGS_COMMON) $(NO_BUILTIN_ALLOC) -fno-builtin -pthread -Itests
-ARTICLE_TESTS := $(BUILD)/tests/article/api $(BUILD)/tests/article/stress
-TEST_PROGRAMS += $(ARTICLE_TESTS)
-
-$(BUILD)/tests/article/%: tests/article/%.c tests/check.h
-	@mkdir -p $(@D)
-	$(CC) $(ARTICLE_TEST_CFLAGS) -o $@ $< -ldl

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define BIG opaque((size_t)PTRDIFF_MAX + 1)
@@ -295,6 +296,51 @@ static void aligned_blocks_realloc_and_free_correctly(void)
     for (int i = 0; i < 200; i++) T_free(ps[i]);
 }
 
+/* Size 0 with an alignment above 16 is a block of its own: many of them
+ * kept live are distinct, and each one's usable bytes are its alone. */
+static void aligned_size_zero_blocks_are_distinct_blocks(void)
+{
+    enum { N = 128 };
+    static void *ps[N];
+    for (int api = 0; api < 3; api++) {
+        for (size_t a = 32; a <= 4096; a <<= 1) {
+            for (int i = 0; i < N; i++) {
+                if (api == 0) CHECK(T_posix_memalign(&ps[i], a, 0) == 0);
+                else ps[i] = api == 1 ? T_aligned_alloc(a, 0) : T_memalign(a, 0);
+                CHECK_MSG(ps[i] != NULL && ((uintptr_t)ps[i] & (a - 1)) == 0, "api %d align %zu: %p", api, a, ps[i]);
+                for (int j = 0; j < i; j++)
+                    CHECK_MSG(ps[j] != ps[i], "api %d align %zu: block %d handed out again as %d (%p)", api, a, j, i, ps[i]);
+                t_fill(ps[i], T_malloc_usable_size(ps[i]));
+            }
+            for (int i = 0; i < N; i++)
+                CHECK_MSG(t_check(ps[i], T_malloc_usable_size(ps[i])), "api %d align %zu: block %d overwritten", api, a, i);
+            for (int i = 0; i < N; i++) T_free(ps[i]);
+        }
+    }
+}
+
+/* A block aligned to 64 KiB or more grown by realloc has room for the new
+ * size (such blocks can be smaller than the large-block threshold). */
+static void realloc_of_a_largely_aligned_block_grows_with_room(void)
+{
+    static const size_t sizes[][2] = {{70000, 120000}, {100, 131072}, {4000, 65536}, {70000, 200000}};
+    for (size_t a = 65536; a <= ((size_t)1 << 20); a <<= 1) {
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t n = sizes[i][0], m = sizes[i][1];
+            void *p = NULL;
+            CHECK(T_posix_memalign(&p, a, n) == 0);
+            t_fill(p, n);
+            unsigned char *q = T_realloc(p, m);
+            CHECK(q != NULL);
+            CHECK_MSG(T_malloc_usable_size(q) >= m, "align %zu, %zu -> %zu bytes: usable %zu", a, n, m,
+                      T_malloc_usable_size(q));
+            for (size_t j = 0; j < n; j++) CHECK(q[j] == t_pattern(p, n, j));
+            memset(q, 0x5A, m);
+            T_free(q);
+        }
+    }
+}
+
 static void valloc_and_pvalloc_are_page_aligned(void)
 {
     size_t ps = (size_t)sysconf(_SC_PAGESIZE);
@@ -417,6 +463,57 @@ static void large_blocks_cycle_keep_contents(void)
     for (int i = 0; i < 20; i++) T_free(ps[i]);
 }
 
+/* Blocks of `size` bytes, chained through their first word, until malloc
+ * fails (or `cap` of them); returns how many. */
+static size_t chain_until_failure(void **head, size_t size, size_t cap)
+{
+    size_t n = 0;
+    *head = NULL;
+    void **p;
+    while (n < cap && (p = T_malloc(size)) != NULL) {
+        p[0] = *head;
+        *head = p;
+        n++;
+    }
+    return n;
+}
+
+static void free_chain(void *head)
+{
+    while (head) {
+        void *next = *(void **)head;
+        T_free(head);
+        head = next;
+    }
+}
+
+/* Under an address-space limit (ulimit -v), memory freed is usable again:
+ * after small blocks, then big ones, were allocated until malloc failed and
+ * freed, as many small blocks fit as the first time (cached mappings must
+ * not keep the space). Whether freed small blocks can serve big ones is not
+ * asked (a simple allocator may keep them for small requests). */
+static void memory_freed_under_an_address_space_limit_is_usable_again(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    CHECK(f);
+    unsigned long vm_pages = 0;
+    CHECK(fscanf(f, "%lu", &vm_pages) == 1);
+    fclose(f);
+    struct rlimit rl = {.rlim_cur = vm_pages * 4096ul + ((size_t)192 << 20), .rlim_max = RLIM_INFINITY};
+    CHECK(setrlimit(RLIMIT_AS, &rl) == 0);
+    void *head;
+    size_t first = chain_until_failure(&head, 64, (size_t)8 << 20);
+    CHECK(first > 1000 && first < ((size_t)8 << 20));
+    free_chain(head);
+    for (size_t big = (size_t)1 << 20; big <= ((size_t)16 << 20); big <<= 2) {
+        chain_until_failure(&head, big, 1000);
+        free_chain(head);
+    }
+    size_t again = chain_until_failure(&head, 64, (size_t)8 << 20);
+    free_chain(head);
+    CHECK_MSG(again >= first - first / 20, "%zu small blocks the first time, %zu after big blocks were freed", first, again);
+}
+
 static void *thread_first_call_is_free(void *arg)
 {
     T_free(arg);                /* a thread's very first call: free of a foreign block */
@@ -484,6 +581,8 @@ CHECK_MAIN(60,
     T(aligned_alloc_honours_every_power_of_two_to_1_gib),
     T(memalign_honours_every_power_of_two_to_1_gib),
     T(aligned_blocks_realloc_and_free_correctly),
+    T(aligned_size_zero_blocks_are_distinct_blocks),
+    T(realloc_of_a_largely_aligned_block_grows_with_room),
     T(valloc_and_pvalloc_are_page_aligned),
     T(memalign_rounds_odd_alignment_up),
     T(free_null_is_a_no_op),
@@ -492,5 +591,6 @@ CHECK_MAIN(60,
     T(malloc_trim_keeps_memory_usable),
     T(many_blocks_are_distinct_and_keep_contents),
     T(large_blocks_cycle_keep_contents),
+    T(memory_freed_under_an_address_space_limit_is_usable_again),
     T(first_call_of_a_thread_may_be_free),
     T(libc_allocating_functions_free_through_malloc))

@@ -1,7 +1,7 @@
 /* Shared by the allocator test programs. They test whatever malloc the
  * process runs (glibc when run directly, another library under LD_PRELOAD).
  * Built with -DCA_TEST_PREFIXED they call customalloc's prefixed,
- * non-interposing build instead (ca_malloc, ...), which is how the sanitizer
+ * non-interposing build instead (customalloc_malloc, ...), which is how the sanitizer
  * builds exercise the allocator's own code under ASan/UBSan/TSan. */
 #ifndef ALLOC_TEST_H
 #define ALLOC_TEST_H
@@ -15,34 +15,34 @@
 #include <dlfcn.h>
 
 #ifdef CA_TEST_PREFIXED
-void *ca_malloc(size_t);
-void ca_free(void *);
-void *ca_calloc(size_t, size_t);
-void *ca_realloc(void *, size_t);
-void *ca_reallocarray(void *, size_t, size_t);
-int ca_posix_memalign(void **, size_t, size_t);
-void *ca_aligned_alloc(size_t, size_t);
-void *ca_memalign(size_t, size_t);
-void *ca_valloc(size_t);
-void *ca_pvalloc(size_t);
-size_t ca_malloc_usable_size(void *);
-void ca_cfree(void *);
-void ca_free_sized(void *, size_t);
-void ca_free_aligned_sized(void *, size_t, size_t);
-int ca_malloc_trim(size_t);
-#define T_malloc ca_malloc
-#define T_free ca_free
-#define T_calloc ca_calloc
-#define T_realloc ca_realloc
-#define T_reallocarray ca_reallocarray
-#define T_posix_memalign ca_posix_memalign
-#define T_aligned_alloc ca_aligned_alloc
-#define T_memalign ca_memalign
-#define T_valloc ca_valloc
-#define T_pvalloc ca_pvalloc
-#define T_malloc_usable_size ca_malloc_usable_size
-#define T_malloc_trim ca_malloc_trim
-#define T_LOOKUP(name) ((void *)ca_##name)
+void *customalloc_malloc(size_t);
+void customalloc_free(void *);
+void *customalloc_calloc(size_t, size_t);
+void *customalloc_realloc(void *, size_t);
+void *customalloc_reallocarray(void *, size_t, size_t);
+int customalloc_posix_memalign(void **, size_t, size_t);
+void *customalloc_aligned_alloc(size_t, size_t);
+void *customalloc_memalign(size_t, size_t);
+void *customalloc_valloc(size_t);
+void *customalloc_pvalloc(size_t);
+size_t customalloc_malloc_usable_size(void *);
+void customalloc_cfree(void *);
+void customalloc_free_sized(void *, size_t);
+void customalloc_free_aligned_sized(void *, size_t, size_t);
+int customalloc_malloc_trim(size_t);
+#define T_malloc customalloc_malloc
+#define T_free customalloc_free
+#define T_calloc customalloc_calloc
+#define T_realloc customalloc_realloc
+#define T_reallocarray customalloc_reallocarray
+#define T_posix_memalign customalloc_posix_memalign
+#define T_aligned_alloc customalloc_aligned_alloc
+#define T_memalign customalloc_memalign
+#define T_valloc customalloc_valloc
+#define T_pvalloc customalloc_pvalloc
+#define T_malloc_usable_size customalloc_malloc_usable_size
+#define T_malloc_trim customalloc_malloc_trim
+#define T_LOOKUP(name) ((void *)customalloc_##name)
 #else
 #define T_malloc malloc
 #define T_free free
