@@ -6,6 +6,7 @@
 #include "child.h"
 #include "compare.h"
 #include "counters.h"
+#include "extend.h"
 #include "group.h"
 #include "latency.h"
 #include "merge.h"
@@ -236,6 +237,20 @@ static void run_setup(int argc, char **argv, int full_argc, char **full_argv,
         .measure = o.measure && strcmp(o.measure, "instructions") == 0 ? MEASURE_INSTRUCTIONS
                                                                       : MEASURE_TIME,
     };
+    meta.target_pct = DEFAULT_TARGET_PCT, meta.target_threaded_pct = DEFAULT_TARGET_THREADED_PCT;
+    if (o.target_ci)
+        extend_parse_target(o.target_ci, &meta.target_pct, &meta.target_threaded_pct);
+    /* --reps N alone asks for exactly N rounds; extra rounds come with the
+     * default rounds or when asked for. */
+    bool extend_asked = o.target_ci || o.extend_time_s >= 0 || o.max_reps > 0;
+    meta.extend_time_s = o.extend_time_s >= 0              ? (int)o.extend_time_s
+                         : o.reps > 0 && !extend_asked ? 0
+                                                       : DEFAULT_EXTEND_TIME_S;
+    if (o.max_reps > 0 && o.max_reps < meta.reps)
+        usage_error("--max-reps %lld is fewer than the %d rounds --reps asks for", o.max_reps,
+                    meta.reps);
+    meta.max_reps = o.max_reps > 0 ? (int)o.max_reps
+                                   : meta.reps > DEFAULT_MAX_REPS ? meta.reps : DEFAULT_MAX_REPS;
     latency_requested = o.latency;
     if (meta.measure == MEASURE_INSTRUCTIONS) {
         if (!meta.fixed_samples)

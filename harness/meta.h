@@ -32,6 +32,12 @@ struct run_meta {
     double min_time_ms;
     int fixed_samples, warmup_samples, max_samples;
     int interleave; /* enum interleave */
+    /* extra rounds (extend.h): the interval targets, in percent; the time
+     * they may take; the rounds a cell may have in all; and what they took */
+    double target_pct, target_threaded_pct;
+    int extend_time_s, max_reps;
+    double extend_spent_s;
+    int extend_groups;
     const char *baseline; /* the backend ratios are taken to */
     const char *baseline_why; /* said when it is not the one asked for */
     bool perf_available;

@@ -50,10 +50,22 @@ static const struct flag flags[] = {
      "for one workload; KEY=V1,V2,... sweeps it (one case per value); repeatable"},
     {"--reps", "N", WHOLE, AT(reps), 1, 1000, NULL,
      "measured repetitions (processes per backend and case), after one warm-up\n"
-     "round (default 5; 1 with --quick)"},
+     "round (default 5; 1 with --quick); given alone, exactly N: no extra rounds"},
+    {"--target-ci", "PCT[,PCT]", TEXT, AT(target_ci), 0, 0, NULL,
+     "after the planned rounds, a cell of a workload that takes samples whose\n"
+     "ratio to the baseline has a 95% interval wider than +-PCT% (the second\n"
+     "value: threaded cells) gets extra rounds, it and the baseline side by side,\n"
+     "until it is narrower, has --max-reps rounds, or --extend-time is spent\n"
+     "(default 3,10; not in a sharded run)"},
+    {"--extend-time", "SEC", WHOLE, AT(extend_time_s), 0, 86400, NULL,
+     "the time the extra rounds may take in all (default 90; 0: none, as when\n"
+     "--reps is given without --target-ci, --extend-time or --max-reps)"},
+    {"--max-reps", "N", WHOLE, AT(max_reps), 1, 1000, NULL,
+     "the most rounds a cell has, extra rounds included (default 25, or --reps\n"
+     "when that is more)"},
     {"--min-time", "MS", WHOLE, AT(min_time_ms), 0, 3600000, NULL,
      "a workload that can repeat its timed body does so in one process until its\n"
-     "measured samples add up to MS (default 200; 0 with --quick: one sample); the\n"
+     "measured samples add up to MS (default 100; 0 with --quick: one sample); the\n"
      "process's value of each metric is the median of its samples"},
     {"--samples", "N", WHOLE, AT(samples), 1, 100000, NULL,
      "exactly N measured samples per process instead of --min-time"},
@@ -123,7 +135,8 @@ static bool is_choice(const char *choices, const char *value)
 void options_parse(int argc, char **argv, struct run_options *o)
 {
     *o = (struct run_options){.reps = -1, .seed = -1, .timeout_s = -1, .min_time_ms = -1,
-                              .samples = -1, .warmup_samples = -1, .max_samples = -1};
+                              .samples = -1, .warmup_samples = -1, .max_samples = -1,
+                              .extend_time_s = -1, .max_reps = -1};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {

@@ -11,7 +11,7 @@
 #define DEFAULT_REPS 5
 #define DEFAULT_TIMEOUT_S 300
 #define DEFAULT_SEED 1
-#define DEFAULT_MIN_TIME_MS 200
+#define DEFAULT_MIN_TIME_MS 100
 #define DEFAULT_WARMUP_SAMPLES 1
 #define DEFAULT_MAX_SAMPLES 1000
 /* Instruction counts do not vary from sample to sample: a few are enough. */
@@ -20,10 +20,11 @@
 /* What the command line asked for; -1 (or NULL) where it said nothing. */
 struct run_options {
     const char *backends, *workloads, *suites, *exclude, *threads, *out, *baseline,
-        *compare_to, *interleave, *measure, *shard, *costs;
+        *compare_to, *interleave, *measure, *shard, *costs, *target_ci;
     const char **params; /* every --param, as given */
     size_t param_count;
-    long long reps, seed, timeout_s, min_time_ms, samples, warmup_samples, max_samples;
+    long long reps, seed, timeout_s, min_time_ms, samples, warmup_samples, max_samples,
+        extend_time_s, max_reps;
     bool quick, latency, quiet;
 };
 

@@ -149,8 +149,7 @@ void plan_parse_shard(const char *text, int *shard, int *shard_count)
     *shard_count = (int)n;
 }
 
-/* The same Fisher-Yates shuffle on every machine (bench_rand is xorshift). */
-static void shuffle(size_t *order, size_t n, uint64_t *rng)
+void plan_shuffle(size_t *order, size_t n, uint64_t *rng)
 {
     for (size_t i = n; i > 1; i--) {
         size_t j = (size_t)(bench_rand(rng) % i);
@@ -248,7 +247,7 @@ struct run_plan *plan_build(const struct run_meta *m, int shard, int shard_count
         order[c] = c;
     uint64_t rng = m->seed ? m->seed : 1;
     for (size_t r = 0; r < rounds; r++) {
-        shuffle(order, cases, &rng);
+        plan_shuffle(order, cases, &rng);
         for (size_t i = 0; i < cases; i++)
             all[r * cases + i] = (struct plan_group){
                 .id = r * cases + i, .round = (int)r, .case_index = order[i], .shard = 1,

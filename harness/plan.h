@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct run_meta;
@@ -50,6 +51,10 @@ struct run_plan {
  * only warms what every process reads (the program's files in the page
  * cache, the caches a program writes): one process does that for all. */
 bool plan_group_baseline_only(const struct run_meta *m, const struct plan_group *g);
+
+/* The same Fisher-Yates shuffle of order[0..n) on every machine (bench_rand
+ * is xorshift): the plan's rounds, and the runner's extra rounds. */
+void plan_shuffle(size_t *order, size_t n, uint64_t *rng);
 
 /* Parses --shard's "I/N" (1 <= I <= N); a usage error otherwise. */
 void plan_parse_shard(const char *text, int *shard, int *shard_count);

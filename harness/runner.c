@@ -5,6 +5,7 @@
  * time). */
 #include "runner.h"
 #include "csv.h"
+#include "extend.h"
 #include "group.h"
 #include "stats.h"
 #include "plan.h"
@@ -207,6 +208,191 @@ static void read_loadavg(char *buf, size_t size)
         buf[0] = '\0';
 }
 
+/* What the runner keeps from group to group. */
+struct runner {
+    struct run_config *cfg;
+    struct run_meta *m;
+    FILE *csv, *samples_csv, *timeline_csv;
+    struct backend **present; /* the backends that are not missing */
+    size_t present_count;
+    struct member *members;   /* [present_count], one group's */
+    struct member **running;
+    /* Whether each backend's processes of each case skip their warm-up
+     * sample, from the warm-up round (group_warmup_not_needed), which
+     * halves the time of the slowest cells. [case][backend] */
+    bool *no_warmup;
+    /* A backend whose preload did not take (preload_failed) is not started
+     * again: the rest of its rows say so, and the message is said once. */
+    char **refused;
+    double *process_s; /* [case][backend]: its last process's seconds */
+    struct group_settings gs;
+    const char *cg_dir;
+    size_t total, done; /* processes, for the progress lines */
+    uint64_t started;
+    bool all_ok;
+};
+
+/* Runs case `case_index` in round `rep` and records its members: every
+ * backend; or the baseline alone (baseline_only); or the backends `only`
+ * marks and the baseline. Returns the seconds it took. */
+static double run_group(struct runner *r, size_t case_index, int rep, bool baseline_only,
+                        const bool *only)
+{
+    struct run_meta *m = r->m;
+    const struct bench_case *c = m->cases[case_index];
+    r->gs.warmup_round = rep == 0;
+    size_t run_count = 0;
+    for (size_t b = 0; b < r->present_count; b++) {
+        bool long_samples = r->no_warmup[case_index * r->present_count + b];
+        bool paces = strcmp(r->present[b]->name, m->baseline) == 0;
+        r->members[b] = (struct member){
+            .backend = r->present[b],
+            .log_path = log_path_for(r->cfg->run_dir, r->present[b], c, rep),
+            .warmups = long_samples ? 0 : m->warmup_samples, .paces = paces};
+        if (only && !only[b] && !paces)
+            continue; /* not in this group: no row either */
+        if (r->refused[b]) {
+            snprintf(r->members[b].status, sizeof r->members[b].status, "preload_failed");
+            snprintf(r->members[b].detail, sizeof r->members[b].detail, "%s", r->refused[b]);
+        } else {
+            r->running[run_count++] = &r->members[b];
+        }
+    }
+    if (baseline_only && run_count > 1) {
+        /* the baseline alone, or the first that runs where it does not */
+        for (size_t i = 1; i < run_count; i++)
+            if (r->running[i]->paces)
+                r->running[0] = r->running[i];
+        run_count = 1;
+    }
+    uint64_t t0 = now_ns();
+    group_run(r->running, run_count, c, &r->gs);
+    double took = (double)(now_ns() - t0) / 1e9, active = 0;
+    for (size_t i = 0; i < run_count; i++)
+        active += (double)r->running[i]->active_ns / 1e9;
+    /* a process's cost: its own working time, and its share of the rest
+     * (starting, verifying, stopping) */
+    for (size_t i = 0; i < run_count; i++)
+        r->process_s[case_index * r->present_count + (size_t)(r->running[i] - r->members)] =
+            (double)r->running[i]->active_ns / 1e9 + (took - active) / (double)run_count;
+    for (size_t b = 0; b < r->present_count; b++) {
+        struct member *mb = &r->members[b];
+        if (!mb->status[0]) { /* left out of this group: nothing to record */
+            member_release(mb);
+            continue;
+        }
+        if (rep == 0)
+            r->no_warmup[case_index * r->present_count + b] = group_warmup_not_needed(mb, &r->gs);
+        struct stat st;
+        if (stat(mb->log_path, &st) == 0 && st.st_size == 0)
+            unlink(mb->log_path);
+        if (mb->allocator_path[0] && !mb->backend->verified_path) {
+            mb->backend->verified_path = xstrdup(mb->allocator_path);
+            mb->backend->version = xstrdup(mb->allocator_version);
+        }
+        if (rep > 0 && strcmp(mb->status, "interrupted") != 0) {
+            append_results(r->csv, m, mb, c, rep);
+            append_samples(r->samples_csv, m, r->started, mb, c, rep);
+            timeline_write(r->timeline_csv, mb->backend->name, c->label, c->threads, rep,
+                           &mb->tl);
+            r->all_ok = r->all_ok && strcmp(mb->status, "ok") == 0;
+        }
+        if (!r->refused[b] && strcmp(mb->status, "preload_failed") == 0) {
+            r->refused[b] = xstrdup(mb->detail);
+            fprintf(stderr, "bench: %s: the preload did not take (%s); its other runs are "
+                            "recorded as preload_failed without running\n",
+                    mb->backend->name, mb->detail);
+        }
+        if (strcmp(mb->status, "interrupted") != 0) {
+            r->done++;
+            if (!r->cfg->quiet && strcmp(mb->status, "preload_failed") != 0)
+                print_progress(r->done, r->total, r->started, mb, c, rep);
+        }
+        member_release(mb);
+    }
+    if (r->cg_dir)
+        remove_files_in(r->cg_dir);
+    calibration_probe(&m->calibration, 2);
+    return took;
+}
+
+/* The planned groups of this run's shard, in the plan's order (rep 0: the
+ * warm-up round). */
+static void run_planned_rounds(struct runner *r)
+{
+    const struct run_plan *p = r->m->plan;
+    for (size_t g = 0; g < p->count; g++)
+        if (p->groups[g].shard == p->shard)
+            r->total += plan_group_baseline_only(r->m, &p->groups[g]) ? 1 : r->present_count;
+    for (size_t g = 0; g < p->count && !interrupted; g++) {
+        const struct plan_group *pg = &p->groups[g];
+        if (pg->shard == p->shard)
+            run_group(r, pg->case_index, pg->round, plan_group_baseline_only(r->m, pg), NULL);
+    }
+}
+
+/* Extra rounds (extend.h): passes, each one round of every case that has
+ * a cell extend_pick chose, in an order shuffled anew, with those backends
+ * and the baseline; until no cell is wide, none can be paid for, or the
+ * run is interrupted. */
+static void run_extra_rounds(struct runner *r)
+{
+    struct run_meta *m = r->m;
+    size_t nc = m->case_count, nb = r->present_count, base = nb;
+    for (size_t b = 0; b < nb; b++)
+        if (strcmp(r->present[b]->name, m->baseline) == 0)
+            base = b;
+    bool *eligible = calloc(nc + 1, sizeof *eligible);
+    bool any = false;
+    for (size_t c = 0; c < nc; c++)
+        any |= eligible[c] = extend_case_eligible(m, c);
+    if (!any || base == nb || r->refused[base]) {
+        free(eligible);
+        return;
+    }
+    struct extend_cell *cells = calloc(nc * nb + 1, sizeof *cells);
+    bool *pick = calloc(nc * nb + 1, sizeof *pick);
+    double *base_cost = xmalloc((nc + 1) * sizeof *base_cost);
+    int *next_rep = xmalloc((nc + 1) * sizeof *next_rep);
+    size_t *order = xmalloc((nc + 1) * sizeof *order);
+    for (size_t c = 0; c < nc; c++)
+        next_rep[c] = m->reps + 1, base_cost[c] = r->process_s[c * nb + base];
+    size_t wide;
+    while (!interrupted &&
+           (wide = extend_measure(r->cfg->run_dir, m, r->present, nb, eligible, cells)) > 0) {
+        for (size_t i = 0; i < nc * nb; i++)
+            cells[i].cost_s = r->process_s[i];
+        if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick))
+            break;
+        if (!r->cfg->quiet && m->extend_groups == 0)
+            fprintf(stderr, "bench: extra rounds: %zu cell(s) have a 95%% interval wider than "
+                            "+-%g%% (threaded: +-%g%%); up to %d s more\n",
+                    wide, m->target_pct, m->target_threaded_pct, m->extend_time_s);
+        size_t count = 0;
+        for (size_t c = 0; c < nc; c++)
+            for (size_t b = 0; b < nb; b++)
+                if (pick[c * nb + b]) {
+                    order[count++] = c;
+                    break;
+                }
+        plan_shuffle(order, count, r->gs.rng);
+        for (size_t i = 0; i < count && !interrupted; i++) {
+            size_t c = order[i], members = 1;
+            for (size_t b = 0; b < nb; b++)
+                members += pick[c * nb + b];
+            r->total += members;
+            m->extend_spent_s += run_group(r, c, next_rep[c]++, false, pick + c * nb);
+            m->extend_groups++;
+            base_cost[c] = r->process_s[c * nb + base];
+            eligible[c] = next_rep[c] <= m->max_reps;
+        }
+    }
+    if (!r->cfg->quiet && m->extend_groups > 0)
+        fprintf(stderr, "bench: extra rounds: %d group(s) in %.0f s\n", m->extend_groups,
+                m->extend_spent_s);
+    free(eligible), free(cells), free(pick), free(base_cost), free(next_rep), free(order);
+}
+
 int runner_run(struct run_config *cfg)
 {
     struct run_meta *m = &cfg->meta;
@@ -224,132 +410,54 @@ int runner_run(struct run_config *cfg)
         if (mkdir(cg_dir, 0755) != 0 && errno != EEXIST)
             fatal_errno("cannot create %s", cg_dir);
     }
-    FILE *csv = open_csv(cfg->run_dir, "results.csv", RESULTS_HEADER);
-    FILE *samples_csv = open_csv(cfg->run_dir, "samples.csv", SAMPLES_HEADER);
-    FILE *timeline_csv = open_csv(cfg->run_dir, "timeline.csv", TIMELINE_HEADER);
+    struct runner r = {.cfg = cfg, .m = m, .cg_dir = cg_dir, .all_ok = true};
+    r.csv = open_csv(cfg->run_dir, "results.csv", RESULTS_HEADER);
+    r.samples_csv = open_csv(cfg->run_dir, "samples.csv", SAMPLES_HEADER);
+    r.timeline_csv = open_csv(cfg->run_dir, "timeline.csv", TIMELINE_HEADER);
     utc_now(m->start_time, sizeof m->start_time);
     read_loadavg(m->load_start, sizeof m->load_start);
     calibration_probe(&m->calibration, 10);
     meta_write(cfg->run_dir, m);
 
     /* Missing backends are recorded at once, one row per would-be run. */
-    struct backend **present = xmalloc((m->backend_count + 1) * sizeof *present);
-    size_t present_count = 0;
-    bool all_ok = true;
+    r.present = xmalloc((m->backend_count + 1) * sizeof *r.present);
     for (size_t b = 0; b < m->backend_count; b++) {
         struct backend *be = m->backends[b];
         if (!be->missing) {
-            present[present_count++] = be;
+            r.present[r.present_count++] = be;
             continue;
         }
         fprintf(stderr, "%s: missing: %s\n", be->name, be->missing_reason);
-        all_ok = false;
+        r.all_ok = false;
         struct member gone = {.backend = be, .status = "missing"};
         snprintf(gone.detail, sizeof gone.detail, "%s", be->missing_reason);
         for (size_t g = 0; g < m->plan->count; g++) {
             const struct plan_group *pg = &m->plan->groups[g];
             if (pg->shard == m->plan->shard && pg->round > 0)
-                append_results(csv, m, &gone, m->cases[pg->case_index], pg->round);
+                append_results(r.csv, m, &gone, m->cases[pg->case_index], pg->round);
         }
     }
 
     /* The turns inside each group draw from this generator; the order of
      * the groups is the plan's, which has its own (plan.c). */
     uint64_t rng = m->seed ? m->seed : 1;
-    struct group_settings gs = {
+    r.gs = (struct group_settings){
         .run_dir = cfg->run_dir, .timeout_s = m->timeout_s, .min_time_ms = m->min_time_ms,
         .fixed_samples = m->fixed_samples, .max_samples = m->max_samples,
         .interleave = (enum interleave)m->interleave,
         .latency = m->latency, .perf = m->perf_available, .callgrind_dir = cg_dir,
         .rng = &rng, .interrupted = &interrupted};
-    struct member *members = calloc(present_count + 1, sizeof *members);
-    /* Whether each backend's processes of each case skip their warm-up
-     * sample, from the warm-up round (group_warmup_not_needed), which
-     * halves the time of the slowest cells. */
-    bool *no_warmup = calloc(m->case_count * present_count + 1, sizeof *no_warmup);
-    /* A backend whose preload did not take (preload_failed) is not started
-     * again: the rest of its rows say so, and the message is said once. */
-    char **refused = calloc(present_count + 1, sizeof *refused);
-    struct member **running = xmalloc((present_count + 1) * sizeof *running);
-    size_t total = 0, done = 0;
-    for (size_t g = 0; g < m->plan->count; g++)
-        if (m->plan->groups[g].shard == m->plan->shard)
-            total += plan_group_baseline_only(m, &m->plan->groups[g]) ? 1 : present_count;
-    uint64_t started = now_ns();
-    /* The plan's groups in order (rep 0: the warm-up round), those of this
-     * run's shard. */
-    for (size_t g = 0; g < m->plan->count && !interrupted; g++) {
-        const struct plan_group *pg = &m->plan->groups[g];
-        if (pg->shard != m->plan->shard)
-            continue;
-        int rep = pg->round;
-        size_t case_index = pg->case_index;
-        const struct bench_case *c = m->cases[case_index];
-        gs.warmup_round = rep == 0;
-        size_t run_count = 0;
-        for (size_t b = 0; b < present_count; b++) {
-            bool long_samples = no_warmup[case_index * present_count + b];
-            members[b] = (struct member){.backend = present[b],
-                                         .log_path = log_path_for(cfg->run_dir, present[b], c, rep),
-                                         .warmups = long_samples ? 0 : m->warmup_samples,
-                                         .paces = strcmp(present[b]->name, m->baseline) == 0};
-            if (refused[b]) {
-                snprintf(members[b].status, sizeof members[b].status, "preload_failed");
-                snprintf(members[b].detail, sizeof members[b].detail, "%s", refused[b]);
-            } else {
-                running[run_count++] = &members[b];
-            }
-        }
-        if (plan_group_baseline_only(m, pg) && run_count > 1) {
-            /* the baseline alone, or the first that runs where it does not */
-            for (size_t i = 1; i < run_count; i++)
-                if (running[i]->paces)
-                    running[0] = running[i];
-            run_count = 1;
-        }
-        group_run(running, run_count, c, &gs);
-        for (size_t b = 0; b < present_count; b++) {
-            struct member *mb = &members[b];
-            if (!mb->status[0]) { /* left out of a baseline-only group: nothing to record */
-                member_release(mb);
-                continue;
-            }
-            if (rep == 0)
-                no_warmup[case_index * present_count + b] = group_warmup_not_needed(mb, &gs);
-            struct stat st;
-            if (stat(mb->log_path, &st) == 0 && st.st_size == 0)
-                unlink(mb->log_path);
-            if (mb->allocator_path[0] && !mb->backend->verified_path) {
-                mb->backend->verified_path = xstrdup(mb->allocator_path);
-                mb->backend->version = xstrdup(mb->allocator_version);
-            }
-            if (rep > 0 && strcmp(mb->status, "interrupted") != 0) {
-                append_results(csv, m, mb, c, rep);
-                append_samples(samples_csv, m, started, mb, c, rep);
-                timeline_write(timeline_csv, mb->backend->name, c->label, c->threads, rep,
-                               &mb->tl);
-                all_ok = all_ok && strcmp(mb->status, "ok") == 0;
-            }
-            if (!refused[b] && strcmp(mb->status, "preload_failed") == 0) {
-                refused[b] = xstrdup(mb->detail);
-                fprintf(stderr, "bench: %s: the preload did not take (%s); its other runs are "
-                                "recorded as preload_failed without running\n",
-                        mb->backend->name, mb->detail);
-            }
-            if (strcmp(mb->status, "interrupted") != 0) {
-                done++;
-                if (!cfg->quiet && strcmp(mb->status, "preload_failed") != 0)
-                    print_progress(done, total, started, mb, c, rep);
-            }
-            member_release(mb);
-        }
-        if (cg_dir)
-            remove_files_in(cg_dir);
-        calibration_probe(&m->calibration, 2);
-    }
-    fclose(csv);
-    fclose(samples_csv);
-    fclose(timeline_csv);
+    r.members = calloc(r.present_count + 1, sizeof *r.members);
+    r.no_warmup = calloc(m->case_count * r.present_count + 1, sizeof *r.no_warmup);
+    r.refused = calloc(r.present_count + 1, sizeof *r.refused);
+    r.running = xmalloc((r.present_count + 1) * sizeof *r.running);
+    r.process_s = calloc(m->case_count * r.present_count + 1, sizeof *r.process_s);
+    r.started = now_ns();
+    run_planned_rounds(&r);
+    run_extra_rounds(&r);
+    fclose(r.csv);
+    fclose(r.samples_csv);
+    fclose(r.timeline_csv);
     if (cg_dir)
         rmdir(cg_dir);
     rmdir(logs); /* only if empty */
@@ -371,15 +479,15 @@ int runner_run(struct run_config *cfg)
         free(tmp);
     }
     printf("\nResults: %s (results.csv, samples.csv, summary.csv, meta.json)\n", cfg->run_dir);
-    for (size_t b = 0; b < present_count; b++)
-        free(refused[b]);
-    free(members), free(present), free(logs), free(cg_dir), free(no_warmup);
-    free(refused), free(running);
+    for (size_t b = 0; b < r.present_count; b++)
+        free(r.refused[b]);
+    free(r.members), free(r.present), free(logs), free(cg_dir), free(r.no_warmup);
+    free(r.refused), free(r.running), free(r.process_s);
     if (interrupted) {
         fprintf(stderr, "bench: interrupted; the finished runs are in %s\n", cfg->run_dir);
         return EXIT_INTERRUPTED;
     }
-    if (!all_ok)
+    if (!r.all_ok)
         fprintf(stderr, "bench: some runs did not end ok (see the status column)\n");
-    return all_ok ? 0 : EXIT_RUNS_FAILED;
+    return r.all_ok ? 0 : EXIT_RUNS_FAILED;
 }

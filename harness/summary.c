@@ -64,45 +64,6 @@ static const char *choose_baseline(const struct table *t, const char *asked, cha
 #define TIME_METRIC "wall_ms"
 #define RATE_METRIC "ops_per_s"
 
-/* A group's ratio to the baseline with its 95% interval and verdict. */
-struct ratio {
-    double point, low, high;
-    size_t pairs;
-    const char *verdict; /* lower, higher, same, baseline, or "" */
-};
-
-static const char *verdict_of(double low, double high)
-{
-    if (isnan(low) || isnan(high))
-        return "";
-    return high < 1 ? "lower" : low > 1 ? "higher" : "same";
-}
-
-static struct ratio ratio_of(struct table *t, const struct group *g)
-{
-    struct ratio r = {NAN, NAN, NAN, 0, ""};
-    const struct group *base = t->baseline ? table_find(t, t->baseline, g) : NULL;
-    if (!base || !g->n || !base->n || !(base->median > 0))
-        return r;
-    if (base == g)
-        return (struct ratio){1, 1, 1, g->n, "baseline"};
-    double *pairs = xmalloc((g->n + 1) * sizeof *pairs);
-    struct ratio_sample cell = table_ratio_cell(t, g, base, false, pairs);
-    r.point = stats_ratio_point(&cell);
-    r.pairs = cell.pairs_n;
-    /* No interval when a side has fewer than 2 repetitions: one value
-     * cannot show spread. */
-    if ((cell.pairs_n >= 2 || (g->n >= 2 && base->n >= 2))) {
-        char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
-        stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
-                              STATS_LEVEL, &r.low, &r.high);
-        free(key);
-    }
-    r.verdict = verdict_of(r.low, r.high);
-    free(pairs);
-    return r;
-}
-
 /* Whether `backend` (any backend when NULL) reports a rate in g's cell. */
 static bool cell_has_rate(struct table *t, const char *backend, const struct group *g)
 {
@@ -166,7 +127,7 @@ static void print_number(FILE *f, double v, bool last)
 
 static void write_group_row(FILE *f, struct table *t, const struct group *s, const char *host)
 {
-    struct ratio r = ratio_of(t, s);
+    struct table_ratio r = table_ratio(t, s);
     if (host)
         csv_write_field(f, host, false);
     csv_write_field(f, s->backend, false);
@@ -222,7 +183,7 @@ static void write_json(FILE *f, struct table *t)
     fputs(", \"rows\": [\n", f);
     for (size_t g = 0; g < t->n; g++) {
         const struct group *s = &t->groups[g];
-        struct ratio r = ratio_of(t, s);
+        struct table_ratio r = table_ratio(t, s);
         fputs("  {", f);
         json_text(f, "backend", s->backend, true);
         json_text(f, "workload", s->workload, true);
@@ -309,7 +270,7 @@ static void print_table(FILE *out, struct table *t, const char *note)
             const struct group *cell = failed_line ? NULL : table_find(t, backends[b], row);
             char text[256];
             if (cell && cell->n) {
-                struct ratio r = ratio_of(t, cell);
+                struct table_ratio r = table_ratio(t, cell);
                 int len = format_value(text, sizeof text, cell->median);
                 if (!isnan(r.point) && strcmp(r.verdict, "baseline") == 0)
                     snprintf(text + len, sizeof text - (size_t)len, " (1)");
@@ -416,7 +377,7 @@ static void scores_write(const char *run_dir, struct table *t)
             stats_bootstrap_ratio(cells, counted, stats_cell_seed(STATS_SEED, key),
                                   STATS_RESAMPLES, STATS_LEVEL, &low, &high);
             free(key);
-            verdict = verdict_of(low, high);
+            verdict = table_verdict(low, high);
         }
         csv_write_field(f, backend, false);
         csv_write_field(f, t->baseline, false);

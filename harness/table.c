@@ -420,3 +420,35 @@ size_t table_hosts(const struct result_row *rows, size_t n, const char ***out)
     return count;
 }
 
+
+const char *table_verdict(double low, double high)
+{
+    if (isnan(low) || isnan(high))
+        return "";
+    return high < 1 ? "lower" : low > 1 ? "higher" : "same";
+}
+
+struct table_ratio table_ratio(struct table *t, const struct group *g)
+{
+    struct table_ratio r = {NAN, NAN, NAN, 0, ""};
+    const struct group *base = t->baseline ? table_find(t, t->baseline, g) : NULL;
+    if (!base || !g->n || !base->n || !(base->median > 0))
+        return r;
+    if (base == g)
+        return (struct table_ratio){1, 1, 1, g->n, "baseline"};
+    double *pairs = xmalloc((g->n + 1) * sizeof *pairs);
+    struct ratio_sample cell = table_ratio_cell(t, g, base, false, pairs);
+    r.point = stats_ratio_point(&cell);
+    r.pairs = cell.pairs_n;
+    /* No interval when a side has fewer than 2 repetitions: one value
+     * cannot show spread. */
+    if ((cell.pairs_n >= 2 || (g->n >= 2 && base->n >= 2))) {
+        char *key = xasprintf("%s|%s|%d|%s", g->backend, g->workload, g->threads, g->metric);
+        stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
+                              STATS_LEVEL, &r.low, &r.high);
+        free(key);
+    }
+    r.verdict = table_verdict(r.low, r.high);
+    free(pairs);
+    return r;
+}

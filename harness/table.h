@@ -88,6 +88,18 @@ void table_add_samples(struct table *t, const char *samples_path, const char *ho
 struct ratio_sample table_ratio_cell(struct table *t, const struct group *g, const struct group *b,
                                      bool invert, double *pairs);
 
+/* A group's ratio to the table's baseline with its 95% bootstrap interval
+ * (NAN without one: a side with fewer than two repetitions) and a verdict:
+ * lower, higher, same, baseline, or "". The summary reports it; the runner
+ * asks it whether a cell needs more rounds (extend.h). */
+struct table_ratio {
+    double point, low, high;
+    size_t pairs;
+    const char *verdict;
+};
+struct table_ratio table_ratio(struct table *t, const struct group *g);
+/* The verdict of an interval of a ratio: lower, higher, same, or "". */
+const char *table_verdict(double low, double high);
 /* The distinct hosts of the rows, in order of first appearance. */
 size_t table_hosts(const struct result_row *rows, size_t n, const char ***out);
 

@@ -54,6 +54,21 @@ def width_text(point, low, high):
     return f"±{w:.0f}%" if ok(w) and w >= 1 else (f"±{w:.1f}%" if ok(w) else "–")
 
 
+def extra_rounds_text(x):
+    """meta.json's measurement.extra_rounds, in words."""
+    if not x:
+        return "none (a run of an older harness)"
+    target = f"±{x.get('target_pct', 0):g}% (threaded ±{x.get('target_threaded_pct', 0):g}%)"
+    if not x.get("budget_s"):
+        return "none asked for (--extend-time 0, or --reps given alone)"
+    if not x.get("groups"):
+        return (f"none needed: no cell that could have them (a sampled workload, an unsharded run "
+                f"of 2 rounds or more) was wider than {target}")
+    return (f"{x['groups']} group(s) in {x.get('spent_s', 0):.0f} s of {x['budget_s']} s: the cells of "
+            f"sampled workloads wider than {target} got rounds, up to {x.get('max_reps', '?')} in "
+            "all (the n column counts them)")
+
+
 def spread_text(c):
     """One calibration loop's figures, for the measurement table."""
     if not c or not c.get("p10"):
@@ -193,6 +208,7 @@ class Report:
                 ("measured samples per process", self.samples_text()),
                 ("warm-up samples per process", f"{ms.get('warmup_samples', '?')} (recorded, left out of its value)"),
                 ("interleave", interleave),
+                ("extra rounds", extra_rounds_text(ms.get("extra_rounds"))),
                 ("baseline (every ratio is to it)", baseline)]
         if ms.get("hardware_counters"):
             rows.append(("hardware counters", "recorded (hw_* metrics)"))

@@ -102,6 +102,16 @@ $(STATS_TEST): tests/stats/test_stats.c $(BUILD)/obj/harness/stats.o $(BUILD)/ob
 	$(CC) $(CFLAGS_COMMON) -o $@ tests/stats/test_stats.c $(BUILD)/obj/harness/stats.o \
 	    $(BUILD)/obj/harness/util.o -lm
 
+# --- the choice of extra rounds (harness/extend.c) ---
+EXTEND_TEST := $(BUILD)/tests/test_extend
+TEST_PROGRAMS += $(EXTEND_TEST)
+EXTEND_TEST_OBJS := $(addprefix $(BUILD)/obj/harness/,extend.o table.o csv.o stats.o util.o \
+                      backends.o)
+
+$(EXTEND_TEST): tests/extend/test_extend.c $(EXTEND_TEST_OBJS) harness/extend.h tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ tests/extend/test_extend.c $(EXTEND_TEST_OBJS) -lm
+
 .PHONY: test test-cluster
 test: all $(TEST_PROGRAMS) $(BUILD)/tests/bench-test
 	CA_AGNOSTIC="$(CA_AGNOSTIC)" tests/run.sh

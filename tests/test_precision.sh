@@ -46,11 +46,13 @@ test_min_time() {
 }
 
 test_long_samples_skip_warmup() {
-    "$BENCH" run --backends glibc --workloads alloc_free:iterations=400000,alloc_free:iterations=2000 \
+    # 4,000,000 pairs take 10 ms or more, over 10 x --min-time: the warm-up
+    # round takes one sample, and no timing noise can make it take two
+    "$BENCH" run --backends glibc --workloads alloc_free:iterations=4000000,alloc_free:iterations=2000 \
         --reps 1 --min-time 1 --out "$TMP/lw" >/dev/null 2>&1
     local S="$TMP/lw/samples.csv"
-    [ "$(awk -F, 'NR>1 && $8=="wall_ms" && $2=="alloc_free:iterations=400000" && $7==1' "$S" | wc -l)" = 0 ] &&
-        pass sample_longer_than_min_time_needs_no_warmup || fail sample_longer_than_min_time_needs_no_warmup "$(grep 400000 "$S" | grep wall_ms)"
+    [ "$(awk -F, 'NR>1 && $8=="wall_ms" && $2=="alloc_free:iterations=4000000" && $7==1' "$S" | wc -l)" = 0 ] &&
+        pass sample_longer_than_min_time_needs_no_warmup || fail sample_longer_than_min_time_needs_no_warmup "$(grep 4000000 "$S" | grep wall_ms)"
     [ "$(awk -F, 'NR>1 && $8=="wall_ms" && $2=="alloc_free:iterations=2000" && $7==1' "$S" | wc -l)" = 1 ] &&
         pass short_samples_keep_their_warmup || fail short_samples_keep_their_warmup "$(grep 'iterations=2000,' "$S" | grep wall_ms | head -3)"
     # large's first sample in a process faults its ~390 MiB in (about 200 ms
@@ -280,5 +282,55 @@ test_merge() {
     expect_exit merge_pool_allows_different_builds 0 "$BENCH" merge "$TMP/ma" "$TMP/mc" --pool --out "$TMP/m/pooled"
 }
 
+# ---- Extra rounds ----
+# rounds per backend of a case in RESULTS (its wall_ms rows)
+rounds_of() { # RESULTS BACKEND WORKLOAD
+    awk -F, -v b="$2" -v w="$3" 'NR>1 && $1==b && $2==w && $5=="wall_ms"' "$1" | wc -l
+}
+test_extra_rounds() {
+    [ -f build/libcustomalloc.so ] || { skip extra_rounds "no custom"; return; }
+    # A target no 2-rep cell meets: every sampled cell gets more rounds, up
+    # to --max-reps; the fixed-duration case none (a round costs it a process).
+    "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000,random_churn:duration_ms=20 \
+        --reps 2 --min-time 5 --target-ci 0.01 --extend-time 30 --max-reps 4 --quiet \
+        --out "$TMP/xr" >/dev/null 2>&1
+    local R="$TMP/xr/results.csv"
+    [ "$(rounds_of "$R" custom alloc_free:iterations=20000)" = 4 ] &&
+        pass wide_cell_gets_rounds_up_to_max_reps || fail wide_cell_gets_rounds_up_to_max_reps "$(rounds_of "$R" custom alloc_free:iterations=20000) rounds"
+    [ "$(rounds_of "$R" custom random_churn:duration_ms=20)" = 2 ] &&
+        pass fixed_duration_case_gets_no_extra_rounds || fail fixed_duration_case_gets_no_extra_rounds "$(rounds_of "$R" custom random_churn:duration_ms=20) rounds"
+    # every extra round of custom has the baseline's process beside it
+    local unpaired; unpaired=$(awk -F, 'NR>1 && $5=="wall_ms" && $2 ~ /^alloc_free/ { n[$4]++ } END { for (r in n) if (n[r] != 2) print r }' "$R")
+    [ -z "$unpaired" ] && pass extra_round_pairs_with_the_baseline || fail extra_round_pairs_with_the_baseline "rounds without a pair: $unpaired"
+    grep -q '"extra_rounds": {"target_pct": 0.01, "target_threaded_pct": 0.01, "budget_s": 30, "max_reps": 4, "groups": 2,' "$TMP/xr/meta.json" &&
+        pass meta_records_the_extra_rounds || fail meta_records_the_extra_rounds "$(grep extra_rounds "$TMP/xr/meta.json")"
+    python3 plots/report.py "$TMP/xr" >/dev/null 2>&1
+    grep -q '^| extra rounds | 2 group(s) in [0-9]* s of 30 s: ' "$TMP/xr/report.md" &&
+        pass report_says_what_the_extra_rounds_took || fail report_says_what_the_extra_rounds_took "$(grep 'extra rounds' "$TMP/xr/report.md")"
+    # a budget of 0 s, or --reps alone, runs the planned rounds only
+    "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000 --reps 2 --min-time 5 \
+        --target-ci 0.01 --extend-time 0 --quiet --out "$TMP/x0" >/dev/null 2>&1
+    [ "$(rounds_of "$TMP/x0/results.csv" custom alloc_free:iterations=20000)" = 2 ] &&
+        pass no_budget_no_extra_rounds || fail no_budget_no_extra_rounds "$(rounds_of "$TMP/x0/results.csv" custom alloc_free:iterations=20000) rounds"
+    "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000 --reps 2 --min-time 5 \
+        --quiet --out "$TMP/x2" >/dev/null 2>&1
+    [ "$(rounds_of "$TMP/x2/results.csv" custom alloc_free:iterations=20000)" = 2 ] &&
+        pass reps_alone_are_exact || fail reps_alone_are_exact "$(rounds_of "$TMP/x2/results.csv" custom alloc_free:iterations=20000) rounds"
+    # a target every cell meets adds nothing
+    "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000 --reps 3 --min-time 5 \
+        --target-ci 100 --quiet --out "$TMP/xm" >/dev/null 2>&1
+    [ "$(rounds_of "$TMP/xm/results.csv" custom alloc_free:iterations=20000)" = 3 ] &&
+        pass narrow_cell_gets_no_extra_rounds || fail narrow_cell_gets_no_extra_rounds "$(rounds_of "$TMP/xm/results.csv" custom alloc_free:iterations=20000) rounds"
+    # a shard runs its plan and nothing more
+    "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000,batch:count=2000 --reps 2 \
+        --min-time 5 --target-ci 0.01 --shard 1/2 --quiet --out "$TMP/xs" >/dev/null 2>&1
+    [ "$(awk -F, 'NR>1 && $5=="wall_ms" && $4>2' "$TMP/xs/results.csv" | wc -l)" = 0 ] &&
+        pass shard_gets_no_extra_rounds || fail shard_gets_no_extra_rounds "$(awk -F, '$4>2' "$TMP/xs/results.csv" | head -3)"
+    expect_said target_ci_out_of_range_is_refused 2 'target-ci' "$BENCH" run --target-ci 0 --out "$TMP/xe"
+    expect_said target_ci_not_a_number_is_refused 2 'target-ci' "$BENCH" run --target-ci 3,x --out "$TMP/xe"
+    expect_said max_reps_under_reps_is_refused 2 'max-reps' "$BENCH" run --reps 5 --max-reps 3 --out "$TMP/xe"
+}
+
 test_sample_counts; test_min_time; test_long_samples_skip_warmup; test_not_repeatable; test_interleave; test_run_counters
 test_hardware_counters; test_callgrind_counts; test_baseline; test_turn_pairing; test_turn_budget; test_paired_ratio; test_compare; test_merge
+test_extra_rounds
