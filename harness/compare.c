@@ -180,9 +180,26 @@ static const char *verdict_of(double point, double low, double high, double thre
     return (point > 1) == higher_better ? "improved" : "regressed";
 }
 
+/* The intervals of a comparison of `cells` cells: each at 95%, or (the
+ * default) at 1 - 5%/cells, so that all of them hold at once with 95%
+ * (Bonferroni): an A/A comparison then flags any cell at all in at most 5%
+ * of pairs of runs, where 95% per cell would flag about one cell in twenty.
+ * Enough resamples for ten draws in each tail. */
+struct family {
+    double level;
+    int resamples;
+};
+
+static struct family family_of(size_t cells, bool per_cell)
+{
+    double level = per_cell || cells < 2 ? STATS_LEVEL : 1 - (1 - STATS_LEVEL) / (double)cells;
+    double tail = (1 - level) / 2;
+    return (struct family){level, (int)fmax(STATS_RESAMPLES, ceil(10 / tail))};
+}
+
 static void compare_group(struct side *a, struct side *b, const struct group *ga,
                           const struct group *gb, const struct compare_options *opt,
-                          struct change *c)
+                          struct family fam, struct change *c)
 {
     struct controls ctl;
     find_controls(a, b, ga, &ctl);
@@ -198,8 +215,8 @@ static void compare_group(struct side *a, struct side *b, const struct group *ga
     if (na >= 2 && nb >= 2) {
         char *key = xasprintf("compare|%s|%s|%d|%s", ga->backend, ga->workload, ga->threads,
                               ga->metric);
-        stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), STATS_RESAMPLES,
-                              STATS_LEVEL, &c->low, &c->high);
+        stats_bootstrap_ratio(&cell, 1, stats_cell_seed(STATS_SEED, key), fam.resamples,
+                              fam.level, &c->low, &c->high);
         free(key);
     }
     c->verdict = verdict_of(c->point, c->low, c->high,
@@ -240,18 +257,26 @@ static void append_cell(char **list, const struct group *a, const struct group *
 
 static void write_outputs(const char *out_dir, const struct side *a, const struct side *b,
                           const struct change *changes, size_t n, double threshold,
-                          size_t regressed, size_t improved, const char *only_one,
-                          const char *differ)
+                          double level, size_t regressed, size_t improved,
+                          const char *only_one, const char *differ)
 {
     char *csv = NULL, *md = NULL;
     size_t csv_len = 0, md_len = 0;
     FILE *c = open_memstream(&csv, &csv_len), *m = open_memstream(&md, &md_len);
     fputs("backend,workload,threads,metric,unit,basis,a_n,a_median,b_n,b_median,change,ci_low,"
-          "ci_high,verdict,threshold\n",
+          "ci_high,verdict,threshold,level\n",
           c);
     fprintf(m, "# Comparison: %s against %s\n\n", b->dir, a->dir);
-    fprintf(m, "Change is B/A: below 1 a time went down (or a rate), with its 95%% bootstrap "
-               "interval over each run's repetitions. A backend's values are first divided "
+    char level_text[160];
+    if (level > STATS_LEVEL)
+        snprintf(level_text, sizeof level_text,
+                 "%.4g%% bootstrap interval (so that the %zu intervals hold all at once with "
+                 "95%%: Bonferroni; --per-cell for 95%% each)",
+                 level * 100, n);
+    else
+        snprintf(level_text, sizeof level_text, "95%% bootstrap interval");
+    fprintf(m, "Change is B/A: below 1 a time went down (or a rate), with its %s "
+               "over each run's repetitions. A backend's values are first divided "
                "round by round by the machine's speed in that round as the other backends of "
                "the cell measured it (basis \"relative to N other backends\": the median of "
                "their values relative to their own medians in run A), so a drift of the "
@@ -260,10 +285,10 @@ static void write_outputs(const char *out_dir, const struct side *a, const struc
                "\"no change\" when the interval holds 1; \"within noise\" when it does not "
                "but the change is under the noise threshold of %.0f%%; otherwise \"improved\" "
                "or \"regressed\".\n\n",
-            threshold * 100);
+            level_text, threshold * 100);
     fprintf(m, "**%zu regressed, %zu improved** (of %zu compared).\n\n", regressed, improved, n);
     fputs("| backend | workload | threads | metric | basis | A median | B median | change | "
-          "95% interval | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n",
+          "interval | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n",
           m);
     for (size_t i = 0; i < n; i++) {
         const struct change *x = &changes[i];
@@ -286,7 +311,7 @@ static void write_outputs(const char *out_dir, const struct side *a, const struc
         csv_write_field(c, basis, false);
         fprintf(c, "%zu,%s,%zu,%s,%s,%s,%s,", x->a_n, am, x->b_n, bm, ch, lo, hi);
         csv_write_field(c, x->verdict, false);
-        fprintf(c, "%g\n", threshold);
+        fprintf(c, "%g,%.6g\n", threshold, level);
         fprintf(m, "| %s | %s | %d | %s | %s | %s | %s | %s | %s–%s | %s%s |\n", x->a->backend,
                 x->a->workload, x->a->threads, x->a->metric, basis, am, bm, ch, lo, hi,
                 x->verdict[0] ? x->verdict : "(one repetition)", "");
@@ -316,6 +341,7 @@ int compare_runs(const char *dir_a, const char *dir_b, const struct compare_opti
     struct change *changes = xmalloc((a.t.n + 1) * sizeof *changes);
     size_t n = 0, regressed = 0, improved = 0;
     char *only_one = xstrdup(""), *differ = xstrdup("");
+    /* first the cells both runs have (their count sets the intervals' level) */
     for (size_t g = 0; g < a.t.n; g++) {
         const struct group *ga = &a.t.groups[g];
         if (strcmp(ga->metric, "run") == 0 || ga->n == 0 ||
@@ -331,13 +357,17 @@ int compare_runs(const char *dir_a, const char *dir_b, const struct compare_opti
             append_cell(&differ, ga, gb);
             continue;
         }
-        compare_group(&a, &b, ga, gb, opt, &changes[n]);
-        regressed += strcmp(changes[n].verdict, "regressed") == 0;
-        improved += strcmp(changes[n].verdict, "improved") == 0;
-        n++;
+        changes[n++] = (struct change){.a = ga, .b = gb};
+    }
+    struct family fam = family_of(n, opt->per_cell);
+    for (size_t i = 0; i < n; i++) {
+        compare_group(&a, &b, changes[i].a, changes[i].b, opt, fam, &changes[i]);
+        regressed += strcmp(changes[i].verdict, "regressed") == 0;
+        improved += strcmp(changes[i].verdict, "improved") == 0;
     }
     qsort(changes, n, sizeof *changes, by_effect);
-    write_outputs(out_dir, &a, &b, changes, n, threshold, regressed, improved, only_one, differ);
+    write_outputs(out_dir, &a, &b, changes, n, threshold, fam.level, regressed, improved,
+                  only_one, differ);
     if (regressed)
         fprintf(stderr, "bench compare: %zu regressed beyond the noise threshold of %.0f%%\n",
                 regressed, threshold * 100);
@@ -357,6 +387,8 @@ int compare_command(int argc, char **argv)
             opt.raw = true;
         } else if (strcmp(arg, "--all-metrics") == 0) {
             opt.all_metrics = true;
+        } else if (strcmp(arg, "--per-cell") == 0) {
+            opt.per_cell = true;
         } else if (strcmp(arg, "--threshold") == 0 || strcmp(arg, "--out") == 0) {
             if (i + 1 >= argc)
                 usage_error("%s needs a value", arg);

@@ -1,7 +1,7 @@
 /* `bench compare RUN_A RUN_B`: did anything get faster or slower between two
  * runs, and is that real? For every backend x workload x threads x metric
- * both runs have, the change B/A with a 95% bootstrap interval and a
- * verdict, written as compare.csv and compare.md (a Markdown table sorted by
+ * both runs have, the change B/A with a bootstrap interval and a verdict
+ * (the intervals hold all at once with 95%, unless --per-cell), written as compare.csv and compare.md (a Markdown table sorted by
  * effect) and printed.
  *
  * A backend's values are first divided, round by round, by the machine's
@@ -21,6 +21,7 @@ struct compare_options {
     double threshold; /* the noise threshold, a fraction; 0: the default (2%) */
     bool raw;         /* compare raw values, not values relative to the baseline */
     bool all_metrics; /* every metric, not only the headline ones */
+    bool per_cell;    /* 95% intervals each, not 95% for all of them at once */
 };
 
 /* Exits with a usage error unless DIR is a run directory (has results.csv). */

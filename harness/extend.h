@@ -16,7 +16,7 @@
 
 #define DEFAULT_TARGET_PCT 3.0          /* a single-threaded cell */
 #define DEFAULT_TARGET_THREADED_PCT 10.0 /* a threaded one: threads share the cores */
-#define DEFAULT_EXTEND_TIME_S 90
+#define DEFAULT_EXTEND_TIME_S 60
 #define DEFAULT_MAX_REPS 25
 
 /* Parses --target-ci's "PCT" or "PCT,THREADED_PCT" (0 < PCT <= 100; one

@@ -58,7 +58,7 @@ static const struct flag flags[] = {
      "until it is narrower, has --max-reps rounds, or --extend-time is spent\n"
      "(default 3,10; not in a sharded run)"},
     {"--extend-time", "SEC", WHOLE, AT(extend_time_s), 0, 86400, NULL,
-     "the time the extra rounds may take in all (default 90; 0: none, as when\n"
+     "the time the extra rounds may take in all (default 60; 0: none, as when\n"
      "--reps is given without --target-ci, --extend-time or --max-reps)"},
     {"--max-reps", "N", WHOLE, AT(max_reps), 1, 1000, NULL,
      "the most rounds a cell has, extra rounds included (default 25, or --reps\n"

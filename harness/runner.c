@@ -357,9 +357,13 @@ static void run_extra_rounds(struct runner *r)
     size_t *order = xmalloc((nc + 1) * sizeof *order);
     for (size_t c = 0; c < nc; c++)
         next_rep[c] = m->reps + 1, base_cost[c] = r->process_s[c * nb + base];
-    size_t wide;
-    while (!interrupted &&
-           (wide = extend_measure(r->cfg->run_dir, m, r->present, nb, eligible, cells)) > 0) {
+    while (!interrupted) {
+        /* reading the run back is part of what the extra rounds cost */
+        uint64_t t0 = now_ns();
+        size_t wide = extend_measure(r->cfg->run_dir, m, r->present, nb, eligible, cells);
+        m->extend_spent_s += (double)(now_ns() - t0) / 1e9;
+        if (!wide)
+            break;
         for (size_t i = 0; i < nc * nb; i++)
             cells[i].cost_s = r->process_s[i];
         if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick))

@@ -7,9 +7,9 @@ Usage: compare.py DIR [NAME_A NAME_B]
 Reads DIR/compare.csv (written by `bench compare RUN_A RUN_B`) and draws
 DIR/compare.png and .svg: one row per backend x workload x threads (and
 metric, where the file compares several in one cell), its change B/A as a
-dot with the 95% interval as a bar, on a log axis with 1 marked, coloured by
-the verdict (regressed, improved, within noise, no change, or none without
-an interval). A "raw" row (no other backend measured the machine, or
+dot with its interval (at the level compare.csv gives) as a bar, on a log
+axis with 1 marked, coloured by the verdict (regressed, improved, within
+noise, no change, or none without an interval). A "raw" row (no other backend measured the machine, or
 --raw) is drawn open and named so. Rows go from the largest change at the
 top to the smallest. Then inserts the figure into DIR/compare.md after its tally line,
 once (a second run leaves it as it is). NAME_A and NAME_B label the runs.
@@ -26,7 +26,7 @@ COLOURS = {"regressed": "#C00000", "improved": "#009E73", "within noise": "#56B4
 LEGEND = (("regressed", "regressed"), ("improved", "improved"),
           ("within noise", "within noise (under the threshold)"),
           ("no change", "no change (interval holds 1)"), ("", "no interval"))
-FIGURE_LINE = "![change B/A per cell with its 95% interval](compare.png)"
+FIGURE_LINE = "![change B/A per cell with its interval](compare.png)"
 
 
 def row_label(r, several_metrics):
@@ -91,7 +91,9 @@ def draw(rows, out_dir, names):
     ax.legend(handles, texts, loc="upper left",
               bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     subtitle = f"A: {names[0]} · B: {names[1]}" if names else os.path.abspath(out_dir)
-    title = "Change from run A to run B per cell (dot) with its 95% bootstrap interval (bar)"
+    level = rundata.number(rows[0].get("level")) if rows else None
+    pct = f"{level * 100:.4g}%" if ok(level) else "95%"
+    title = f"Change from run A to run B per cell (dot) with its {pct} bootstrap interval (bar)"
     mplcommon.titles(fig, title, subtitle)
     fig.subplots_adjust(left=0.36, right=0.74, top=1 - mplcommon.title_room(title) / height, bottom=0.75 / height)
     mplcommon.save(fig, out_dir, "compare")

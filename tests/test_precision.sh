@@ -253,6 +253,15 @@ test_compare() {
     [ "$(awk -F, 'NR>1 && $1!="custom" && ($14=="regressed" || $14=="improved")' "$TMP/cs/compare.csv" | wc -l)" = 0 ] &&
         pass compare_flags_only_the_backend_that_changed || fail compare_flags_only_the_backend_that_changed "$(awk -F, 'NR>1 && $1!="custom"' "$TMP/cs/compare.csv" | cut -d, -f1,2,11,14)"
     grep -q '^| ' "$TMP/cs/compare.md" && grep -q 'regressed' "$TMP/cs/compare.md" && pass compare_writes_markdown || fail compare_writes_markdown "$(head -5 "$TMP/cs/compare.md")"
+    # 10 cells compared: each interval at 99.5%, so that all ten hold at once with 95%
+    [ "$(awk -F, 'NR>1 {print $16}' "$TMP/cs/compare.csv" | sort -u)" = 0.995 ] &&
+        grep -q '99.5% bootstrap interval (so that the 10 intervals hold all at once' "$TMP/cs/compare.md" &&
+        pass compare_intervals_hold_all_at_once || fail compare_intervals_hold_all_at_once "$(awk -F, 'NR>1 {print $16}' "$TMP/cs/compare.csv" | sort -u)"
+    local fam_width; fam_width=$(awk -F, 'NR>1 && $1=="custom" && $2=="alloc_free" {print $13-$12}' "$TMP/cs/compare.csv")
+    "$BENCH" compare --per-cell "$TMP/ca" "$TMP/cs" >/dev/null 2>&1
+    [ "$(awk -F, 'NR>1 {print $16}' "$TMP/cs/compare.csv" | sort -u)" = 0.95 ] &&
+        awk -F, -v w="$fam_width" 'NR>1 && $1=="custom" && $2=="alloc_free" {exit !($13-$12 < w)}' "$TMP/cs/compare.csv" &&
+        pass compare_per_cell_intervals_are_95_and_narrower || fail compare_per_cell_intervals_are_95_and_narrower "$(awk -F, 'NR>1 && $1=="custom"' "$TMP/cs/compare.csv")"
     # sorted by effect: the slowed backend's cells first
     [ "$(awk -F, 'NR>1 && NR<=3 {print $1}' "$TMP/cs/compare.csv" | tr '\n' ' ')" = "custom custom " ] && pass compare_sorted_by_effect || fail compare_sorted_by_effect "$(cut -d, -f1,2,11 "$TMP/cs/compare.csv")"
     "$BENCH" compare --raw "$TMP/ca" "$TMP/cs" >/dev/null 2>&1
