@@ -139,12 +139,14 @@ static char *log_path_for(const char *run_dir, const struct backend *b, const st
 
 /* ---- Progress ---- */
 
-static void print_progress(size_t done, size_t total, uint64_t started_ns, const struct member *m,
-                           const struct bench_case *c, int rep)
+/* The time left: the planned processes at the pace so far, and after them
+ * what the extra rounds may still take (extra_s). */
+static void print_progress(size_t done, size_t total, uint64_t started_ns, double extra_s,
+                           const struct member *m, const struct bench_case *c, int rep)
 {
     int width = snprintf(NULL, 0, "%zu", total);
     double elapsed = (double)(now_ns() - started_ns) / 1e9;
-    double left = done ? elapsed / (double)done * (double)(total - done) : 0;
+    double left = (done ? elapsed / (double)done * (double)(total - done) : 0) + extra_s;
     char threads[16] = "", rep_text[16];
     if (c->workload->threaded)
         snprintf(threads, sizeof threads, " x%d", c->threads);
@@ -232,6 +234,18 @@ struct runner {
     bool all_ok;
 };
 
+/* What the extra rounds may still take: their budget once the planned
+ * processes are done (an estimate: they stop early when every cell is
+ * narrow), while planned ones remain all of it, where a case can have them. */
+static double extra_rounds_left_s(const struct runner *r)
+{
+    const struct run_meta *m = r->m;
+    bool any = false;
+    for (size_t c = 0; c < m->case_count && !any; c++)
+        any = extend_case_eligible(m, c);
+    return any ? fmax(0, m->extend_time_s - m->extend_spent_s) : 0;
+}
+
 /* Runs case `case_index` in round `rep` and records its members: every
  * backend; or the baseline alone (baseline_only); or the backends `only`
  * marks and the baseline. Returns the seconds it took. */
@@ -306,7 +320,8 @@ static double run_group(struct runner *r, size_t case_index, int rep, bool basel
         if (strcmp(mb->status, "interrupted") != 0) {
             r->done++;
             if (!r->cfg->quiet && strcmp(mb->status, "preload_failed") != 0)
-                print_progress(r->done, r->total, r->started, mb, c, rep);
+                print_progress(r->done, r->total, r->started, extra_rounds_left_s(r), mb, c,
+                               rep);
         }
         member_release(mb);
     }
