@@ -184,7 +184,10 @@ static const char *verdict_of(double point, double low, double high, double thre
  * default) at 1 - 5%/cells, so that all of them hold at once with 95%
  * (Bonferroni): an A/A comparison then flags any cell at all in at most 5%
  * of pairs of runs, where 95% per cell would flag about one cell in twenty.
- * Enough resamples for ten draws in each tail. */
+ * Enough resamples for ten draws in each tail, up to MAX_RESAMPLES: the
+ * time grows with cells x resamples, and past 200 cells (--all-metrics)
+ * the far tails are then estimates from fewer draws. */
+#define MAX_RESAMPLES 20000
 struct family {
     double level;
     int resamples;
@@ -194,7 +197,7 @@ static struct family family_of(size_t cells, bool per_cell)
 {
     double level = per_cell || cells < 2 ? STATS_LEVEL : 1 - (1 - STATS_LEVEL) / (double)cells;
     double tail = (1 - level) / 2;
-    return (struct family){level, (int)fmax(STATS_RESAMPLES, ceil(10 / tail))};
+    return (struct family){level, (int)fmin(fmax(STATS_RESAMPLES, ceil(10 / tail)), MAX_RESAMPLES)};
 }
 
 static void compare_group(struct side *a, struct side *b, const struct group *ga,

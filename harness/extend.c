@@ -62,8 +62,9 @@ size_t extend_measure(const char *run_dir, const struct run_meta *m,
             struct group like = {.workload = bc->label, .threads = bc->threads,
                                  .metric = "wall_ms"};
             const struct group *g = table_find(&t, backends[b]->name, &like);
-            if (!g || g->n == 0)
-                continue; /* it failed: more rounds would not help */
+            const struct group *base = table_find(&t, m->baseline, &like);
+            if (!g || g->n == 0 || !base || base->n == 0)
+                continue; /* it or the baseline failed: more rounds would not help */
             x->rounds = g->n;
             x->width = extend_half_width_pct(&t, g);
             x->wide = isnan(x->width) || x->width > x->target;

@@ -205,9 +205,12 @@ void meta_write(const char *run_dir, const struct run_meta *m)
             m->max_samples);
     json_field(f, "    ", "interleave", interleave_names[m->interleave], false);
     fprintf(f, "    \"extra_rounds\": {\"target_pct\": %g, \"target_threaded_pct\": %g, "
-               "\"budget_s\": %d, \"max_reps\": %d, \"groups\": %d, \"spent_s\": %.1f},\n",
+               "\"budget_s\": %d, \"max_reps\": %d, \"groups\": %d, \"spent_s\": %.1f, "
+               "\"still_wide\": %d, \"ended\": ",
             m->target_pct, m->target_threaded_pct, m->extend_time_s, m->max_reps,
-            m->extend_groups, m->extend_spent_s);
+            m->extend_groups, m->extend_spent_s, m->extend_still_wide);
+    meta_json_string(f, m->extend_ended);
+    fputs("},\n", f);
     json_field(f, "    ", "simulated_cache", m->measure == MEASURE_INSTRUCTIONS
                    ? "I1 " CALLGRIND_I1 ", D1 " CALLGRIND_D1 ", LL " CALLGRIND_LL " (size, ways, line)"
                    : NULL, false);

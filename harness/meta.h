@@ -37,7 +37,8 @@ struct run_meta {
     double target_pct, target_threaded_pct;
     int extend_time_s, max_reps;
     double extend_spent_s;
-    int extend_groups;
+    int extend_groups, extend_still_wide;
+    const char *extend_ended; /* why they ended: narrow, budget, max_reps, ... */
     const char *baseline; /* the backend ratios are taken to */
     const char *baseline_why; /* said when it is not the one asked for */
     bool perf_available;

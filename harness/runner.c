@@ -348,8 +348,9 @@ static void run_planned_rounds(struct runner *r)
 
 /* Extra rounds (extend.h): passes, each one round of every case that has
  * a cell extend_pick chose, in an order shuffled anew, with those backends
- * and the baseline; until no cell is wide, none can be paid for, or the
- * run is interrupted. */
+ * and the baseline; until no cell is wide, none can be paid for, the
+ * baseline fails, or the run is interrupted. meta records why they ended
+ * and how many cells are still wide. */
 static void run_extra_rounds(struct runner *r)
 {
     struct run_meta *m = r->m;
@@ -357,12 +358,15 @@ static void run_extra_rounds(struct runner *r)
     for (size_t b = 0; b < nb; b++)
         if (strcmp(r->present[b]->name, m->baseline) == 0)
             base = b;
-    bool *eligible = calloc(nc + 1, sizeof *eligible);
+    bool *eligible = calloc(nc + 1, sizeof *eligible), *first = calloc(nc + 1, sizeof *first);
     bool any = false;
     for (size_t c = 0; c < nc; c++)
-        any |= eligible[c] = extend_case_eligible(m, c);
+        any |= first[c] = eligible[c] = extend_case_eligible(m, c);
+    m->extend_ended = m->extend_time_s <= 0 ? "not asked" : !any ? "no eligible cell" : "";
     if (!any || base == nb || r->refused[base]) {
-        free(eligible);
+        if (any)
+            m->extend_ended = "no baseline";
+        free(eligible), free(first);
         return;
     }
     struct extend_cell *cells = calloc(nc * nb + 1, sizeof *cells);
@@ -372,17 +376,25 @@ static void run_extra_rounds(struct runner *r)
     size_t *order = xmalloc((nc + 1) * sizeof *order);
     for (size_t c = 0; c < nc; c++)
         next_rep[c] = m->reps + 1, base_cost[c] = r->process_s[c * nb + base];
-    while (!interrupted) {
+    for (;;) {
+        if (interrupted || r->refused[base]) {
+            m->extend_ended = interrupted ? "interrupted" : "no baseline";
+            break;
+        }
         /* reading the run back is part of what the extra rounds cost */
         uint64_t t0 = now_ns();
         size_t wide = extend_measure(r->cfg->run_dir, m, r->present, nb, eligible, cells);
         m->extend_spent_s += (double)(now_ns() - t0) / 1e9;
-        if (!wide)
+        if (!wide) {
+            m->extend_ended = "max_reps"; /* or "narrow": decided below */
             break;
+        }
         for (size_t i = 0; i < nc * nb; i++)
             cells[i].cost_s = r->process_s[i];
-        if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick))
+        if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick)) {
+            m->extend_ended = "budget";
             break;
+        }
         if (!r->cfg->quiet && m->extend_groups == 0)
             fprintf(stderr, "bench: extra rounds: %zu cell(s) have a 95%% interval wider than "
                             "+-%g%% (threaded: +-%g%%); up to %d s more\n",
@@ -401,15 +413,22 @@ static void run_extra_rounds(struct runner *r)
                 members += pick[c * nb + b];
             r->total += members;
             m->extend_spent_s += run_group(r, c, next_rep[c]++, false, pick + c * nb);
-            m->extend_groups++;
+            if (!interrupted) /* an interrupted group's rows are not written */
+                m->extend_groups++;
             base_cost[c] = r->process_s[c * nb + base];
             eligible[c] = next_rep[c] <= m->max_reps;
         }
     }
+    /* every cell that could have had extra rounds, those at --max-reps too */
+    m->extend_still_wide = (int)extend_measure(r->cfg->run_dir, m, r->present, nb, first, cells);
+    if (strcmp(m->extend_ended, "max_reps") == 0 && m->extend_still_wide == 0)
+        m->extend_ended = "narrow";
     if (!r->cfg->quiet && m->extend_groups > 0)
-        fprintf(stderr, "bench: extra rounds: %d group(s) in %.0f s\n", m->extend_groups,
-                m->extend_spent_s);
-    free(eligible), free(cells), free(pick), free(base_cost), free(next_rep), free(order);
+        fprintf(stderr, "bench: extra rounds: %d group(s) in %.0f s; %d cell(s) still wider "
+                        "than the target (%s)\n",
+                m->extend_groups, m->extend_spent_s, m->extend_still_wide, m->extend_ended);
+    free(eligible), free(first), free(cells), free(pick), free(base_cost), free(next_rep);
+    free(order);
 }
 
 int runner_run(struct run_config *cfg)

@@ -54,19 +54,34 @@ def width_text(point, low, high):
     return f"±{w:.0f}%" if ok(w) and w >= 1 else (f"±{w:.1f}%" if ok(w) else "–")
 
 
+EXTRA_ROUNDS_ENDED = {
+    "narrow": "every cell that could have them is within the target",
+    "budget": "the budget could not pay for more",
+    "max_reps": "the cells still wider reached --max-reps",
+    "interrupted": "the run was interrupted",
+    "no baseline": "the baseline had no ok result to pair with",
+}
+
+
 def extra_rounds_text(x):
     """meta.json's measurement.extra_rounds, in words."""
     if not x:
         return "none (a run of an older harness)"
     target = f"±{x.get('target_pct', 0):g}% (threaded ±{x.get('target_threaded_pct', 0):g}%)"
-    if not x.get("budget_s"):
+    ended = x.get("ended")
+    if not x.get("budget_s") or ended == "not asked":
         return "none asked for (--extend-time 0, or --reps given alone)"
+    if ended == "no eligible cell":
+        return ("none: no cell could have them (only the cells of workloads that take samples, "
+                "in an unsharded time run of 2 rounds or more, below --max-reps)")
+    why = EXTRA_ROUNDS_ENDED.get(ended, ended or "?")
+    still = x.get("still_wide")
+    still_text = f"; {still} cell(s) still wider than {target}" if still else ""
     if not x.get("groups"):
-        return (f"none needed: no cell that could have them (a sampled workload, an unsharded run "
-                f"of 2 rounds or more) was wider than {target}")
-    return (f"{x['groups']} group(s) in {x.get('spent_s', 0):.0f} s of {x['budget_s']} s: the cells of "
-            f"sampled workloads wider than {target} got rounds, up to {x.get('max_reps', '?')} in "
-            "all (the n column counts them)")
+        return f"none: {why}{still_text}"
+    return (f"{x['groups']} group(s) in {x.get('spent_s', 0):.0f} s of {x['budget_s']} s for the cells "
+            f"of sampled workloads wider than {target}, up to {x.get('max_reps', '?')} rounds in all "
+            f"(the n column counts them); they ended because {why}{still_text}")
 
 
 def spread_text(c):

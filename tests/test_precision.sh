@@ -311,11 +311,17 @@ test_extra_rounds() {
     # every extra round of custom has the baseline's process beside it
     local unpaired; unpaired=$(awk -F, 'NR>1 && $5=="wall_ms" && $2 ~ /^alloc_free/ { n[$4]++ } END { for (r in n) if (n[r] != 2) print r }' "$R")
     [ -z "$unpaired" ] && pass extra_round_pairs_with_the_baseline || fail extra_round_pairs_with_the_baseline "rounds without a pair: $unpaired"
-    grep -q '"extra_rounds": {"target_pct": 0.01, "target_threaded_pct": 0.01, "budget_s": 30, "max_reps": 4, "groups": 2,' "$TMP/xr/meta.json" &&
-        pass meta_records_the_extra_rounds || fail meta_records_the_extra_rounds "$(grep extra_rounds "$TMP/xr/meta.json")"
+    grep -q '"extra_rounds": {"target_pct": 0.01, "target_threaded_pct": 0.01, "budget_s": 30, "max_reps": 4, "groups": 2, "spent_s": [0-9.]*, "still_wide": 1, "ended": "max_reps"}' "$TMP/xr/meta.json" &&
+        pass meta_records_the_extra_rounds_and_why_they_ended || fail meta_records_the_extra_rounds_and_why_they_ended "$(grep extra_rounds "$TMP/xr/meta.json")"
     python3 plots/report.py "$TMP/xr" >/dev/null 2>&1
-    grep -q '^| extra rounds | 2 group(s) in [0-9]* s of 30 s: ' "$TMP/xr/report.md" &&
+    grep -q '^| extra rounds | 2 group(s) in [0-9]* s of 30 s .*they ended because the cells still wider reached --max-reps; 1 cell(s) still wider' "$TMP/xr/report.md" &&
         pass report_says_what_the_extra_rounds_took || fail report_says_what_the_extra_rounds_took "$(grep 'extra rounds' "$TMP/xr/report.md")"
+    # a baseline that never ends ok has nothing to pair with: no extra rounds
+    "$BENCH" run --backends bad=/lib/x86_64-linux-gnu/libm.so.6,glibc,custom --baseline bad \
+        --workloads alloc_free:iterations=20000 --reps 2 --min-time 5 --target-ci 0.01 --quiet \
+        --out "$TMP/xb" >/dev/null 2>&1
+    [ "$(awk -F, 'NR>1 && $4>2' "$TMP/xb/results.csv" | wc -l)" = 0 ] && grep -q '"groups": 0, .*"ended": "no baseline"' "$TMP/xb/meta.json" &&
+        pass failing_baseline_gets_no_extra_rounds || fail failing_baseline_gets_no_extra_rounds "$(grep extra_rounds "$TMP/xb/meta.json"; awk -F, '$4>2' "$TMP/xb/results.csv" | head -3)"
     # a budget of 0 s, or --reps alone, runs the planned rounds only
     "$BENCH" run --backends glibc,custom --workloads alloc_free:iterations=20000 --reps 2 --min-time 5 \
         --target-ci 0.01 --extend-time 0 --quiet --out "$TMP/x0" >/dev/null 2>&1
