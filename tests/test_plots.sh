@@ -371,7 +371,7 @@ test_compare() {
     done
     make -s compare A="$a" B="$b" >"$TMP/cmp.out" 2>&1
     local rc=$?  # make fails (status 2) when bench compare found a regression
-    [ "$rc" -ne 0 ] && grep -q '^custom,alloc_free,1,wall_ms,.*,regressed,[0-9.]*$' "$b/compare.csv" &&
+    [ "$rc" -ne 0 ] && grep -q '^custom,alloc_free,1,wall_ms,.*,regressed,[0-9.]*,[0-9.]*$' "$b/compare.csv" &&
         pass compare_flags_slowed_backend || fail compare_flags_slowed_backend "rc=$rc: $(grep '^custom,alloc_free' "$b/compare.csv")"
     if [ -n "$MPL_PY" ]; then
         is_png "$b/compare.png" && is_svg "$b/compare.svg" && pass compare_figure_is_valid_png_and_svg ||
