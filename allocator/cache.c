@@ -93,9 +93,7 @@ void ca_cache_collect(ca_cache_t *c, bool force)
     ca_cache_entry_t evict[CA_CACHE_SLOTS];
     unsigned n = 0;
     uint64_t now = ca_os_now_ms();
-    if (force)
-        pthread_mutex_lock(&c->lock);
-    else if (pthread_mutex_trylock(&c->lock) != 0)
+    if (!ca_lock_unless_busy(&c->lock, force))
         return;
     for (unsigned i = 0; i < c->count;) {
         ca_cache_entry_t *e = &c->entries[i];

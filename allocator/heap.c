@@ -114,11 +114,8 @@ void ca_heap_collect(ca_heap_t *heap, bool release_heads)
 static void collect_abandoned(bool force)
 {
     ca_heap_t *list;
-    if (force) {
-        pthread_mutex_lock(&heaps_lock);
-    } else if (pthread_mutex_trylock(&heaps_lock) != 0) {
+    if (!ca_lock_unless_busy(&heaps_lock, force))
         return;
-    }
     list = heaps_abandoned;
     heaps_abandoned = NULL;
     pthread_mutex_unlock(&heaps_lock);

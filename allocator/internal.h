@@ -223,6 +223,18 @@ ca_inline void ca_count_level(ca_counter_t *level, ca_counter_t *peak, int64_t d
     }
 }
 
+/* Housekeeping takes a lock only when it is free (it runs inside malloc
+ * and free, and can wait for the next time); force (malloc_trim, a refused
+ * mapping) waits for it. Whether the lock is now held. */
+ca_inline bool ca_lock_unless_busy(pthread_mutex_t *lock, bool force)
+{
+    if (force) {
+        pthread_mutex_lock(lock);
+        return true;
+    }
+    return pthread_mutex_trylock(lock) == 0;
+}
+
 /* ---------------------------------------------------------------------------
  * Size classes: exact 16-byte steps to 128, then 8 per doubling (<= 12.5%).
  * ------------------------------------------------------------------------- */

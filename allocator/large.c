@@ -401,9 +401,7 @@ static void keep_bound(void)
 void ca_large_collect(bool force)
 {
     uint64_t now = ca_os_now_ms();
-    if (force)
-        pthread_mutex_lock(&large_lock);
-    else if (pthread_mutex_trylock(&large_lock) != 0)
+    if (!ca_lock_unless_busy(&large_lock, force))
         return;
     note_live(now);
     for (size_t i = 0; i < nspans;) {
