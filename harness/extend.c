@@ -30,7 +30,9 @@ bool extend_case_eligible(const struct run_meta *m, size_t c)
            m->extend_time_s > 0;
 }
 
-double extend_half_width_pct(struct table *t, const struct group *g)
+/* The half-width of g's ratio interval in percent of the ratio (as
+ * summary.csv has it: (ci_high - ci_low) / 2 / ratio), or NAN. */
+static double half_width_pct(struct table *t, const struct group *g)
 {
     struct table_ratio r = table_ratio(t, g);
     if (isnan(r.low) || isnan(r.high) || !(r.point > 0))
@@ -66,7 +68,7 @@ size_t extend_measure(const char *run_dir, const struct run_meta *m,
             if (!g || g->n == 0 || !base || base->n == 0)
                 continue; /* it or the baseline failed: more rounds would not help */
             x->rounds = g->n;
-            x->width = extend_half_width_pct(&t, g);
+            x->width = half_width_pct(&t, g);
             x->wide = isnan(x->width) || x->width > x->target;
             wide += x->wide;
         }

@@ -29,12 +29,6 @@ void extend_parse_target(const char *text, double *pct, double *threaded_pct);
  * equal one run of that plan) with at least two rounds and a budget. */
 bool extend_case_eligible(const struct run_meta *m, size_t c);
 
-/* The half-width of g's ratio interval in percent of the ratio (as
- * summary.csv has it: (ci_high - ci_low) / 2 / ratio), or NAN. */
-struct table;
-struct group;
-double extend_half_width_pct(struct table *t, const struct group *g);
-
 /* One backend of one case, as the extra rounds see it. */
 struct extend_cell {
     bool wide;       /* eligible, not the baseline, and its interval too wide */
