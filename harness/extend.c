@@ -105,7 +105,7 @@ size_t extend_pick(const struct run_meta *m, size_t backend_count,
     for (size_t i = 0; i < total; i++) {
         pick[i] = false;
         const struct extend_cell *x = &cells[i];
-        if (!x->wide || x->rounds >= (size_t)m->max_reps)
+        if (!x->wide || x->capped || x->rounds >= (size_t)m->max_reps)
             continue;
         double need = isnan(x->width) ? (double)x->rounds + 1
                                       : ceil((double)x->rounds * pow(x->width / x->target, 2));

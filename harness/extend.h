@@ -35,7 +35,9 @@ struct extend_cell {
     double width;    /* its half-width in percent (NAN: no interval yet) */
     double target;   /* the target it is held to, in percent */
     size_t rounds;   /* its ok rounds so far */
-    double cost_s;   /* its last process's seconds (the runner fills it) */
+    /* the runner fills these two: */
+    double cost_s;   /* its last process's seconds */
+    bool capped;     /* its case has had --max-reps rounds */
 };
 
 /* Reads RUN_DIR's results.csv and samples.csv as written so far into
@@ -46,7 +48,7 @@ size_t extend_measure(const char *run_dir, const struct run_meta *m,
                       struct backend *const *backends, size_t backend_count,
                       const bool *eligible, struct extend_cell *cells);
 
-/* Chooses the wide cells that get a round in the next pass (pick[i]), given
+/* Chooses the wide cells, not capped, that get a round in the next pass (pick[i]), given
  * the seconds left: a cell's width shrinks as one over the square root of
  * its rounds, so it needs about rounds * (width / target)^2 in all (at most
  * m->max_reps); the cells whose rounds to the target cost least (their

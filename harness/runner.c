@@ -229,6 +229,7 @@ struct runner {
     double *process_s; /* [case][backend]: its last process's seconds */
     struct group_settings gs;
     const char *cg_dir;
+    bool extend_possible; /* some case can have extra rounds (extend_case_eligible) */
     size_t total, done; /* processes, for the progress lines */
     uint64_t started;
     bool all_ok;
@@ -239,11 +240,7 @@ struct runner {
  * narrow), while planned ones remain all of it, where a case can have them. */
 static double extra_rounds_left_s(const struct runner *r)
 {
-    const struct run_meta *m = r->m;
-    bool any = false;
-    for (size_t c = 0; c < m->case_count && !any; c++)
-        any = extend_case_eligible(m, c);
-    return any ? fmax(0, m->extend_time_s - m->extend_spent_s) : 0;
+    return r->extend_possible ? fmax(0, r->m->extend_time_s - r->m->extend_spent_s) : 0;
 }
 
 /* Runs case `case_index` in round `rep` and records its members: every
@@ -348,9 +345,10 @@ static void run_planned_rounds(struct runner *r)
 
 /* Extra rounds (extend.h): passes, each one round of every case that has
  * a cell extend_pick chose, in an order shuffled anew, with those backends
- * and the baseline; until no cell is wide, none can be paid for, the
- * baseline fails, or the run is interrupted. meta records why they ended
- * and how many cells are still wide. */
+ * and the baseline; until no cell is wide, the wide ones are capped, none
+ * can be paid for, the baseline fails, or the run is interrupted. meta
+ * records why they ended and how many cells were still wide when last
+ * measured. */
 static void run_extra_rounds(struct runner *r)
 {
     struct run_meta *m = r->m;
@@ -358,17 +356,17 @@ static void run_extra_rounds(struct runner *r)
     for (size_t b = 0; b < nb; b++)
         if (strcmp(r->present[b]->name, m->baseline) == 0)
             base = b;
-    bool *eligible = calloc(nc + 1, sizeof *eligible), *first = calloc(nc + 1, sizeof *first);
-    bool any = false;
-    for (size_t c = 0; c < nc; c++)
-        any |= first[c] = eligible[c] = extend_case_eligible(m, c);
-    m->extend_ended = m->extend_time_s <= 0 ? "not asked" : !any ? "no eligible cell" : "";
-    if (!any || base == nb || r->refused[base]) {
-        if (any)
-            m->extend_ended = "no baseline";
-        free(eligible), free(first);
+    if (m->extend_time_s <= 0)
+        m->extend_ended = "not asked";
+    else if (!r->extend_possible)
+        m->extend_ended = "no eligible cell";
+    else if (base == nb || r->refused[base])
+        m->extend_ended = "no baseline";
+    if (m->extend_ended)
         return;
-    }
+    bool *eligible = calloc(nc + 1, sizeof *eligible);
+    for (size_t c = 0; c < nc; c++)
+        eligible[c] = extend_case_eligible(m, c);
     struct extend_cell *cells = calloc(nc * nb + 1, sizeof *cells);
     bool *pick = calloc(nc * nb + 1, sizeof *pick);
     double *base_cost = xmalloc((nc + 1) * sizeof *base_cost);
@@ -376,7 +374,7 @@ static void run_extra_rounds(struct runner *r)
     size_t *order = xmalloc((nc + 1) * sizeof *order);
     for (size_t c = 0; c < nc; c++)
         next_rep[c] = m->reps + 1, base_cost[c] = r->process_s[c * nb + base];
-    for (;;) {
+    while (!m->extend_ended) {
         if (interrupted || r->refused[base]) {
             m->extend_ended = interrupted ? "interrupted" : "no baseline";
             break;
@@ -385,16 +383,21 @@ static void run_extra_rounds(struct runner *r)
         uint64_t t0 = now_ns();
         size_t wide = extend_measure(r->cfg->run_dir, m, r->present, nb, eligible, cells);
         m->extend_spent_s += (double)(now_ns() - t0) / 1e9;
-        if (!wide) {
-            m->extend_ended = "max_reps"; /* or "narrow": decided below */
-            break;
-        }
-        for (size_t i = 0; i < nc * nb; i++)
+        m->extend_still_wide = (int)wide;
+        size_t open = 0;
+        for (size_t i = 0; i < nc * nb; i++) {
             cells[i].cost_s = r->process_s[i];
-        if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick)) {
-            m->extend_ended = "budget";
-            break;
+            cells[i].capped = next_rep[i / nb] > m->max_reps;
+            open += cells[i].wide && !cells[i].capped;
         }
+        if (!wide)
+            m->extend_ended = "narrow";
+        else if (!open)
+            m->extend_ended = "max_reps";
+        else if (!extend_pick(m, nb, cells, base_cost, m->extend_time_s - m->extend_spent_s, pick))
+            m->extend_ended = "budget";
+        if (m->extend_ended)
+            break;
         if (!r->cfg->quiet && m->extend_groups == 0)
             fprintf(stderr, "bench: extra rounds: %zu cell(s) have a 95%% interval wider than "
                             "+-%g%% (threaded: +-%g%%); up to %d s more\n",
@@ -416,19 +419,13 @@ static void run_extra_rounds(struct runner *r)
             if (!interrupted) /* an interrupted group's rows are not written */
                 m->extend_groups++;
             base_cost[c] = r->process_s[c * nb + base];
-            eligible[c] = next_rep[c] <= m->max_reps;
         }
     }
-    /* every cell that could have had extra rounds, those at --max-reps too */
-    m->extend_still_wide = (int)extend_measure(r->cfg->run_dir, m, r->present, nb, first, cells);
-    if (strcmp(m->extend_ended, "max_reps") == 0 && m->extend_still_wide == 0)
-        m->extend_ended = "narrow";
     if (!r->cfg->quiet && m->extend_groups > 0)
         fprintf(stderr, "bench: extra rounds: %d group(s) in %.0f s; %d cell(s) still wider "
                         "than the target (%s)\n",
                 m->extend_groups, m->extend_spent_s, m->extend_still_wide, m->extend_ended);
-    free(eligible), free(first), free(cells), free(pick), free(base_cost), free(next_rep);
-    free(order);
+    free(eligible), free(cells), free(pick), free(base_cost), free(next_rep), free(order);
 }
 
 int runner_run(struct run_config *cfg)
@@ -490,6 +487,8 @@ int runner_run(struct run_config *cfg)
     r.refused = calloc(r.present_count + 1, sizeof *r.refused);
     r.running = xmalloc((r.present_count + 1) * sizeof *r.running);
     r.process_s = calloc(m->case_count * r.present_count + 1, sizeof *r.process_s);
+    for (size_t c = 0; c < m->case_count; c++)
+        r.extend_possible |= extend_case_eligible(m, c);
     r.started = now_ns();
     run_planned_rounds(&r);
     run_extra_rounds(&r);

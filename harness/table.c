@@ -420,7 +420,6 @@ size_t table_hosts(const struct result_row *rows, size_t n, const char ***out)
     return count;
 }
 
-
 const char *table_verdict(double low, double high)
 {
     if (isnan(low) || isnan(high))
