@@ -152,7 +152,9 @@ static ca_noinline void free_checked(void *p, ca_page_t *page)
         free_adopting(p);
         return;
     }
-    free_local(heap, page, free_block(p, page, true));
+    ca_block_t *b = free_block(p, page, true);
+    if (page->block_size > CA_MCACHE_MIN) ca_live_back(b);
+    free_local(heap, page, b);
 }
 
 /* NULL, a large block, or not ours at all (large.c tells). */
@@ -181,6 +183,19 @@ static ca_noinline void free_not_local(void *p, ca_page_t *page)
  * the flag is set exactly while OS pages of it are purged), so that this
  * function makes no call but its tail calls; anything else is
  * free_checked's. */
+/* Whether block p of an owned page (tag: its tag) may be free already, so
+ * that free_checked must look: it starts with the mark, or, in a medium
+ * page, it is not marked out in the page's live word. A medium block is
+ * read only while other threads' frees wait on the page (they do not
+ * touch the live word, but write the mark): the block of a big heap is
+ * rarely in cache, and its read was the one load such a free waited for. */
+static inline bool free_may_be_free(const ca_page_t *page, uintptr_t tag, const void *p)
+{
+    if (!(tag & CA_TAG_MEDIUM)) return ca_block_looks_free(p);
+    return !ca_live_is_out(p) ||
+           (atomic_load_explicit(&page->thread_free, memory_order_relaxed) != 0 && ca_block_looks_free(p));
+}
+
 static ca_noinline void free_slow(void *p)
 {
     ca_page_t *page = ca_page_of(p);
@@ -190,11 +205,14 @@ static ca_noinline void free_slow(void *p)
         return;
     }
     ca_heap_t *heap = ca_tld.heap;
-    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || ca_block_looks_free(p) ||
+    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || free_may_be_free(page, tag, p) ||
                  ((tag & CA_TAG_PURGED) && ca_page_lost(page, p)))) {
         free_checked(p, page);
         return;
     }
-    if ((tag & CA_TAG_MEDIUM) && likely(ca_mcache_push(heap, page->cls, p))) return;
+    if (tag & CA_TAG_MEDIUM) {
+        ca_live_back(p);
+        if (likely(ca_mcache_push(heap, page->cls, p))) return;
+    }
     free_local(heap, page, p);
 }

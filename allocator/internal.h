@@ -142,6 +142,8 @@ typedef struct __attribute__((aligned(64))) ca_page_s {
 _Static_assert(sizeof(ca_page_t) == 128, "page descriptors are 128 bytes");
 _Static_assert(offsetof(ca_page_t, tail_zero) < 64, "free's and malloc's fields share the first line");
 
+#define CA_LIVE_COLOURS 16   /* see ca_live_word */
+
 /* A segment: CA_SEG_SIZE-aligned; its header holds the page descriptors, one
  * slot per 256 KiB slice. A small page is one slice (slot i); a medium page is
  * 2 slices and uses the slot of its first one (slot 2j). The page of a block
@@ -163,6 +165,7 @@ typedef struct ca_segment_s {
     struct ca_segment_s *next, *prev;  /* heap->avail[kind] */
     struct ca_segment_s *all_next, *all_prev;  /* heap->segments */
     size_t map_size;              /* bytes mapped from the segment start */
+    uint64_t live[CA_LIVE_COLOURS * CA_SLICES / CA_MEDIUM_STRIDE];   /* medium segments: ca_live_word */
     ca_page_t pages[];            /* CA_SLICES slots */
 } ca_segment_t;
 
@@ -366,6 +369,33 @@ ca_inline ca_page_t *ca_segment_page(ca_segment_t *seg, uint32_t i)
     return &seg->pages[i * seg->stride];
 }
 
+/* Which blocks of a medium page are out (handed out, not freed): bit
+ * (b >> 13) & 63 of the page's word, exact because medium blocks are
+ * larger than 8 KiB, so no two starts share an 8 KiB granule of the 512
+ * KiB page. Only the owner reads or writes it. With it a local free tells
+ * a double free without reading the block, which for a big heap is
+ * usually a cache miss (on mixed sizes up to 64 KiB, the one load free
+ * waited for). The segment's 8 words sit at one of CA_LIVE_COLOURS lines
+ * by the segment's address: segments are 4 MiB-aligned, and at one fixed
+ * offset every segment's line would compete for the same L1 set. */
+#define CA_LIVE_SHIFT (CA_SEG_SHIFT - 6)   /* colour (segment bits) * 64 + page (bits 19-21) * 8 */
+ca_inline uint64_t *ca_live_word(const void *b)
+{
+    uintptr_t off = ((uintptr_t)b >> CA_LIVE_SHIFT) & (((CA_LIVE_COLOURS - 1) << 6) | (7 << 3));
+    return (uint64_t *)((uint8_t *)ca_segment_of(b)->live + off);
+}
+
+ca_inline uint64_t ca_live_bit(const void *b)
+{
+    return (uint64_t)1 << (((uintptr_t)b >> 13) & 63);
+}
+ca_inline bool ca_live_is_out(const void *b) { return (*ca_live_word(b) & ca_live_bit(b)) != 0; }
+ca_inline void ca_live_out(const void *b) { *ca_live_word(b) |= ca_live_bit(b); }
+ca_inline void ca_live_back(const void *b) { *ca_live_word(b) &= ~ca_live_bit(b); }
+_Static_assert(CA_MCACHE_MIN == CA_SMALL_MAX && CA_MCACHE_MIN >= (1 << 13) && CA_MEDIUM_PAGE >> 13 == 64 &&
+               CA_MEDIUM_STRIDE == 2 && CA_SLICE_SHIFT + 1 - 3 == CA_LIVE_SHIFT && CA_SLICES / CA_MEDIUM_STRIDE == 8,
+               "medium blocks: one start per 8 KiB granule, 64 granules a page, 8 pages a segment");
+
 ca_inline size_t ca_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
 /* Start of the block that contains p (p may be an interior aligned pointer). */
@@ -492,7 +522,7 @@ ca_inline void *ca_page_take(ca_page_t *page, ca_block_t *b, uintptr_t next)
  * lead to one of the page's blocks or end the list (else a write after
  * free changed it: abort, naming the block), counted as out
  * (for a queue head the count is a countdown that only has to stay away
- * from 0, see page.c). */
+ * from 0, see page.c) and, in a medium page, marked out (ca_live_word). */
 ca_inline void *ca_page_pop(ca_page_t *page)
 {
     ca_block_t *b = page->free_link;
@@ -500,6 +530,7 @@ ca_inline void *ca_page_pop(ca_page_t *page)
     if (unlikely((ca_block_t *)next != CA_LIST_END && (!ca_link_ok(next) || !ca_page_is_block(page, (void *)next))))
         ca_os_fatal("corrupted free list", b);
     page->used++;
+    if (page->block_size > CA_MCACHE_MIN) ca_live_out(b);
     return ca_page_take(page, b, next);
 }
 
@@ -528,6 +559,7 @@ ca_inline void *ca_mcache_pop(ca_heap_t *heap, unsigned c)
     if (unlikely(!ca_link_ok((uintptr_t)b))) ca_os_fatal("corrupted free list", b);
     heap->mcache[c] = (ca_block_t *)ca_link_decode(heap->mkey, b->link);
     b->link = 0;
+    ca_live_out(b);
     heap->mcount[c]--;
     heap->mcache_bytes -= ca_mcache_class[c].size;
     return b;

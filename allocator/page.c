@@ -432,6 +432,7 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     atomic_store_explicit(&page->thread_free, 0, memory_order_relaxed);
     atomic_store_explicit(&page->has_aligned, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_relaxed);
+    if (bsize > CA_MCACHE_MIN) *ca_live_word(page->start) = 0;   /* none out */
     ca_tag_set(page, heap->tp | (bsize > CA_MCACHE_MIN ? CA_TAG_MEDIUM : 0));
     heap->st_pages_init++;
     heap->npages[cls]++;
@@ -583,6 +584,14 @@ void ca_page_release_heads(ca_heap_t *heap)
  * Remote frees
  * ------------------------------------------------------------------------- */
 
+/* A medium block another thread freed, taken in: it must still be out
+ * (the owner's own free of it did not take it back already). */
+static void remote_back(const ca_block_t *b)
+{
+    if (unlikely(!ca_live_is_out(b))) ca_os_fatal("double free", b);
+    ca_live_back(b);
+}
+
 /* Takes in the blocks other threads freed. A page is on the notify list
  * exactly while its thread_free list is non-empty (the thread that makes it
  * non-empty pushes the page), so each page is visited once per batch. The
@@ -600,10 +609,14 @@ void ca_page_drain_notify(ca_heap_t *heap)
         if (list) {
             if (unlikely(!ca_link_ok((uintptr_t)list) || !ca_page_is_block(page, list)))
                 ca_os_fatal("corrupted free list", list);
+            bool medium = page->block_size > CA_MCACHE_MIN;
+            if (medium) remote_back(list);
             uint32_t n = 1;
             ca_block_t *tail = list;
-            for (ca_block_t *b; (b = list_next(page, tail)) != NULL; tail = b)
+            for (ca_block_t *b; (b = list_next(page, tail)) != NULL; tail = b) {
                 if (unlikely(++n > page->reserved)) list_circle(page, list);
+                if (medium) remote_back(b);
+            }
             if (unlikely(list_end(page, tail) != CA_REMOTE_END)) lists_joined(page, list, true);
             tail->link = ca_link_encode(page->key, (uintptr_t)page->local_free);
             page->local_free = list;
@@ -650,6 +663,13 @@ static void check_page(ca_heap_t *heap, ca_page_t *page, bool queued, bool head,
         for (uint32_t j = 0; j < page->reserved; j++)
             lost += ca_page_lost(page, page->start + (size_t)j * page->block_size);
         ca_assert(lost == page->lost);                                               /* 11 */
+        if (page->block_size > CA_MCACHE_MIN && !head) {
+            /* out = handed out or in a remote-free list: used less the cached */
+            uint32_t cached = 0;
+            for (ca_block_t *b = heap->mcache[page->cls]; b; b = (ca_block_t *)ca_link_decode(heap->mkey, b->link))
+                cached += ca_page_of(b) == page;
+            ca_assert((uint32_t)__builtin_popcountll(*ca_live_word(page->start)) + cached == page->used);   /* 12 */
+        }
     }
 }
 

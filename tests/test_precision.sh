@@ -56,8 +56,10 @@ test_long_samples_skip_warmup() {
     [ "$(awk -F, 'NR>1 && $8=="wall_ms" && $2=="alloc_free:iterations=2000" && $7==1' "$S" | wc -l)" = 1 ] &&
         pass short_samples_keep_their_warmup || fail short_samples_keep_their_warmup "$(grep 'iterations=2000,' "$S" | grep wall_ms | head -3)"
     # large's first sample in a process faults its ~390 MiB in (about 200 ms
-    # here), the next ones take about 10: the warm one decides.
-    "$BENCH" run --backends custom --workloads large --reps 1 --min-time 50 --out "$TMP/lc" >/dev/null 2>&1
+    # here, 510 once under load), the next ones take about 10: the warm one
+    # decides. (--min-time 100: a first sample of 10 x --min-time would be
+    # taken as long enough by design; at 50 a loaded machine got there.)
+    "$BENCH" run --backends custom --workloads large --reps 1 --min-time 100 --out "$TMP/lc" >/dev/null 2>&1
     [ "$(awk -F, 'NR>1 && $8=="wall_ms" && $4==1 && $7==1' "$TMP/lc/samples.csv" | wc -l)" = 1 ] &&
         pass long_cold_sample_with_short_warm_ones_keeps_its_warmup ||
         fail long_cold_sample_with_short_warm_ones_keeps_its_warmup "$(awk -F, '$8=="wall_ms"' "$TMP/lc/samples.csv" | head -3)"

@@ -212,9 +212,9 @@ static void free_twice_from_another_thread_with_frees_between(void)
 }
 
 /* Freed here, then freed again by another thread. */
-static void free_here_then_in_another_thread(void)
+static void free_here_then_elsewhere(size_t size)
 {
-    void *p = malloc(64);
+    void *p = malloc(size);
     expect(p);
     free(p);
     void *blocks[] = {hide(p), NULL};
@@ -222,14 +222,48 @@ static void free_here_then_in_another_thread(void)
 }
 
 /* Freed by another thread (waiting on the remote-free list), then here. */
-static void free_in_another_thread_then_here(void)
+static void free_elsewhere_then_here(size_t size)
 {
-    void *p = malloc(64);
+    void *p = malloc(size);
     expect(p);
     void *blocks[] = {p, NULL};
     pthread_t t;
     CHECK(pthread_create(&t, NULL, free_list_of_blocks, blocks) == 0);
     pthread_join(t, NULL);
+    free(hide(p));
+}
+
+static void free_here_then_in_another_thread(void) { free_here_then_elsewhere(64); }
+static void free_in_another_thread_then_here(void) { free_elsewhere_then_here(64); }
+/* Medium blocks: a local free takes the block back in its page's live
+ * word without reading it, so these two cross the two kinds of check. */
+static void free_medium_here_then_in_another_thread(void) { free_here_then_elsewhere(20000); }
+static void free_medium_in_another_thread_then_here(void) { free_elsewhere_then_here(20000); }
+
+/* Freed by another thread, taken in by this one (a malloc of the class
+ * drains the remote frees), then freed here again. */
+static void free_medium_in_another_thread_taken_in_then_here(void)
+{
+    void *p = malloc(20000);
+    expect(p);
+    void *blocks[] = {p, NULL};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, free_list_of_blocks, blocks) == 0);
+    pthread_join(t, NULL);
+    void *more[64];
+    for (int i = 0; i < 64; i++) more[i] = malloc(20000);   /* past the cache: the slow path drains */
+    free(hide(p));
+    for (int i = 0; i < 64; i++) free(more[i]);
+}
+
+/* Medium, with other blocks of the class freed in between. */
+static void free_twice_medium_with_frees_between(void)
+{
+    char *p = malloc(20000), *q = malloc(20000), *r = malloc(20000);
+    expect(p);
+    free(p);
+    free(q);
+    free(r);
     free(hide(p));
 }
 
@@ -532,6 +566,10 @@ MISUSE(free_twice_from_another_thread, "double free")
 MISUSE(free_twice_from_another_thread_with_frees_between, "double free")
 MISUSE(free_here_then_in_another_thread, "double free")
 MISUSE(free_in_another_thread_then_here, "double free")
+MISUSE(free_medium_here_then_in_another_thread, "double free")
+MISUSE(free_medium_in_another_thread_then_here, "double free")
+MISUSE(free_medium_in_another_thread_taken_in_then_here, "double free")
+MISUSE(free_twice_medium_with_frees_between, "double free")
 MISUSE(free_unaligned, "invalid free")
 MISUSE(free_interior_power_of_two_class, "invalid free")
 MISUSE(free_interior_other_class, "invalid free")
@@ -581,6 +619,10 @@ CHECK_MAIN(60,
     T(free_twice_from_another_thread_with_frees_between_aborts),
     T(free_here_then_in_another_thread_aborts),
     T(free_in_another_thread_then_here_aborts),
+    T(free_medium_here_then_in_another_thread_aborts),
+    T(free_medium_in_another_thread_then_here_aborts),
+    T(free_medium_in_another_thread_taken_in_then_here_aborts),
+    T(free_twice_medium_with_frees_between_aborts),
     T(free_unaligned_aborts),
     T(free_interior_power_of_two_class_aborts),
     T(free_interior_other_class_aborts),
