@@ -148,13 +148,20 @@ static double machine_state(const struct group *const *groups, const double *cen
     return state;
 }
 
+/* The fewest controls the machine's state is taken from. The state is
+ * their median, which one control that changed between the runs does not
+ * move only when there are three or more: with one, a backend that got 3x
+ * slower made the other look 3x faster ("improved"), as its slowdown was
+ * read as the machine's. */
+#define MIN_CONTROLS 3
+
 /* g's values as compared: divided by the machine's state of their round
- * (relative: true), or raw when asked or when there is no control. */
+ * (relative: true), or raw when asked or when there are too few controls. */
 static size_t compared_values(const struct group *g, const struct group *const *controls,
                               const double *center, size_t n_controls, bool raw, double *out,
                               bool *relative)
 {
-    *relative = !raw && n_controls > 0;
+    *relative = !raw && n_controls >= MIN_CONTROLS;
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++) {
         if (!*relative) {
@@ -284,11 +291,14 @@ static void write_outputs(const char *out_dir, const struct side *a, const struc
                "the cell measured it (basis \"relative to N other backends\": the median of "
                "their values relative to their own medians in run A), so a drift of the "
                "machine between the runs cancels and a backend that did not change shows no "
-               "change; \"raw\" where there is no other backend (or with --raw). Verdicts: "
+               "change; \"raw\" where fewer than %d other backends measured the cell (the "
+               "median of one or two would read a change of one of them as the machine's), or "
+               "with --raw: a drift of the machine between the runs then shows as a change. "
+               "Verdicts: "
                "\"no change\" when the interval holds 1; \"within noise\" when it does not "
                "but the change is under the noise threshold of %.0f%%; otherwise \"improved\" "
                "or \"regressed\".\n\n",
-            level_text, threshold * 100);
+            level_text, MIN_CONTROLS, threshold * 100);
     fprintf(m, "**%zu regressed, %zu improved** (of %zu compared).\n\n", regressed, improved, n);
     fputs("| backend | workload | threads | metric | basis | A median | B median | change | "
           "interval | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n",

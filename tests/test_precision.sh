@@ -275,6 +275,17 @@ test_compare() {
     [ "$(awk -F, 'NR>1 && $2=="batch"' "$TMP/cp/compare.csv" | wc -l)" = 0 ] && [ "$(awk -F, 'NR>1 && $2=="alloc_free"' "$TMP/cp/compare.csv" | wc -l)" = 5 ] &&
         grep -q "parameters differ.*batch x1 wall_ms (A: ; B: count=7)" "$TMP/cp/compare.md" &&
         pass compare_skips_cells_whose_parameters_differ || fail compare_skips_cells_whose_parameters_differ "$(cut -d, -f1,2 "$TMP/cp/compare.csv" | tr '\n' ' '; tail -2 "$TMP/cp/compare.md")"
+    # two backends: custom slowed, glibc unchanged; its one control moved, so raw
+    for r in ca cs; do
+        mkdir -p "$TMP/two-$r"
+        cp "$TMP/$r/meta.json" "$TMP/two-$r/"
+        awk -F, 'NR==1 || $1=="glibc" || $1=="custom"' "$TMP/$r/results.csv" >"$TMP/two-$r/results.csv"
+    done
+    "$BENCH" compare "$TMP/two-ca" "$TMP/two-cs" >/dev/null 2>&1
+    [ "$(awk -F, 'NR>1 && $1=="glibc" && ($14=="regressed" || $14=="improved")' "$TMP/two-cs/compare.csv" | wc -l)" = 0 ] &&
+        [ "$(awk -F, 'NR>1 {print $6}' "$TMP/two-cs/compare.csv" | sort -u)" = raw ] &&
+        pass compare_with_one_other_backend_compares_raw ||
+        fail compare_with_one_other_backend_compares_raw "$(cut -d, -f1,2,6,11,14 "$TMP/two-cs/compare.csv")"
     expect_exit compare_needs_two_runs 2 "$BENCH" compare "$TMP/ca"
     expect_exit compare_rejects_a_non_run 2 "$BENCH" compare "$TMP/ca" "$TMP"
 }
