@@ -147,10 +147,11 @@ size_t ca_malloc_usable_size(void *p)
  * calloc
  * ------------------------------------------------------------------------- */
 
-/* Whether a block just allocated is known to be zero past its first word.
- * Only medium pages keep free_is_zero exact (their local frees never take the
- * fast path, which pushes onto the free list without clearing it); small blocks are
- * simply cleared. */
+/* Whether a block just allocated for more than CA_MCACHE_MIN bytes (a
+ * medium or large one) is known to be zero past its first word. Only
+ * medium pages keep free_is_zero exact (their local frees never take the
+ * fast path, which pushes onto the free list without clearing it); small
+ * blocks are simply cleared, without asking. */
 static bool calloc_fresh_zero(void *p)
 {
     if (!ca_segmap_has(p)) return ca_large_zero(p);
@@ -178,7 +179,7 @@ void *ca_calloc(size_t n, size_t size)
     if (p == NULL) return NULL;
     /* The free_is_zero flag describes the list the block was just popped
      * from; nothing ran in between that could change it. */
-    if (total > 64 && calloc_fresh_zero(p))
+    if (total > CA_MCACHE_MIN && calloc_fresh_zero(p))
         memset(p, 0, sizeof(ca_block_t));
     else
         memset(p, 0, total);
