@@ -2,7 +2,9 @@
  * libraries, and (inside the measured child) proving which one really runs.
  * Adding an allocator is one line in backend_kinds[]. */
 #include "backends.h"
+#include "cases.h"
 #include "program.h"
+#include "suites.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -24,7 +26,10 @@
 #endif
 
 /* The per-bin-lock article variant runs only when named: the default run
- * keeps to one reproduction of the article's design. tcmalloc-full's marker
+ * keeps to one reproduction of the article's design, and runs it on the
+ * article's workloads alone (its table is what it is for; on the library
+ * and the programs it is a toy that took a quarter of a full run, perl
+ * at 9 times and mixed sizes at 40 times the others' time). tcmalloc-full's marker
  * is a heap-profiler entry point that only the full gperftools library
  * defines (tc_version is in both); tbbmalloc's is in its proxy, the library
  * that replaces malloc (scalable_malloc and the rest live in libtbbmalloc,
@@ -33,19 +38,19 @@
  * allocator of LLVM 14's compiler-rt, in a directory named for the exact
  * LLVM version. */
 const struct backend_kind backend_kinds[] = {
-    /* name          library                       marker                  probe             version from   install hint                           default, variant */
-    {"glibc",        NULL,                         "gnu_get_libc_version", PROBE_STRING_FN,  NULL,          "part of the C library",               true, NULL},
-    {"jemalloc",     "libjemalloc.so.2",           "mallctl",              PROBE_MALLCTL,    NULL,          "Debian package libjemalloc2",         true, NULL},
-    {"mimalloc",     "libmimalloc.so.2",           "mi_version",           PROBE_INT_FN,     NULL,          "Debian package libmimalloc2.0",       true, NULL},
-    {"tcmalloc",     "libtcmalloc_minimal.so.4",   "tc_version",           PROBE_TC_VERSION, NULL,          "Debian package libtcmalloc-minimal4", true, NULL},
-    {"tcmalloc-full", "libtcmalloc.so.4",          "HeapProfilerStart",    PROBE_TC_VERSION, "tc_version",  "Debian package libgoogle-perftools4", true, NULL},
-    {"tbbmalloc",    "libtbbmalloc_proxy.so.2",    "__TBB_malloc_proxy",   PROBE_DPKG,       "libtbbmalloc2", "Debian package libtbbmalloc2",      true, NULL},
+    /* name          library                       marker                  probe             version from   install hint                           default, variant, home suite */
+    {"glibc",        NULL,                         "gnu_get_libc_version", PROBE_STRING_FN,  NULL,          "part of the C library",               true, NULL, NULL},
+    {"jemalloc",     "libjemalloc.so.2",           "mallctl",              PROBE_MALLCTL,    NULL,          "Debian package libjemalloc2",         true, NULL, NULL},
+    {"mimalloc",     "libmimalloc.so.2",           "mi_version",           PROBE_INT_FN,     NULL,          "Debian package libmimalloc2.0",       true, NULL, NULL},
+    {"tcmalloc",     "libtcmalloc_minimal.so.4",   "tc_version",           PROBE_TC_VERSION, NULL,          "Debian package libtcmalloc-minimal4", true, NULL, NULL},
+    {"tcmalloc-full", "libtcmalloc.so.4",          "HeapProfilerStart",    PROBE_TC_VERSION, "tc_version",  "Debian package libgoogle-perftools4", true, NULL, NULL},
+    {"tbbmalloc",    "libtbbmalloc_proxy.so.2",    "__TBB_malloc_proxy",   PROBE_DPKG,       "libtbbmalloc2", "Debian package libtbbmalloc2",      true, NULL, NULL},
     {"scudo",        "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.scudo_standalone-" BENCH_CPU ".so",
-                                                   "__scudo_print_stats",  PROBE_DPKG,       "libclang-rt-14-dev", "Debian package libclang-rt-14-dev", true, NULL},
-    {"custom",       "@libcustomalloc.so",         "customalloc_version",  PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL},
-    {"custom-hardened", "@libcustomalloc-hardened.so", "customalloc_hardened", PROBE_STRING_FN, NULL,      "run `make` to build it",              false, NULL},
-    {"article",      "@libarticlealloc.so",        "articlealloc_version", PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL},
-    {"article-binlock", "@libarticlealloc-binlock.so", "articlealloc_version", PROBE_STRING_FN, NULL,       "run `make` to build it",              false, NULL},
+                                                   "__scudo_print_stats",  PROBE_DPKG,       "libclang-rt-14-dev", "Debian package libclang-rt-14-dev", true, NULL, NULL},
+    {"custom",       "@libcustomalloc.so",         "customalloc_version",  PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL, NULL},
+    {"custom-hardened", "@libcustomalloc-hardened.so", "customalloc_hardened", PROBE_STRING_FN, NULL,      "run `make` to build it",              false, NULL, NULL},
+    {"article",      "@libarticlealloc.so",        "articlealloc_version", PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL, "article"},
+    {"article-binlock", "@libarticlealloc-binlock.so", "articlealloc_version", PROBE_STRING_FN, NULL,       "run `make` to build it",              false, NULL, NULL},
     /* Configured variants: a base and its environment settings, in the
      * syntax of --backends; they run only when named. mimalloc 2.0 (Debian
      * 12) calls purging "decommit" (2.1 renamed decommit_delay to
@@ -56,6 +61,11 @@ const struct backend_kind backend_kinds[] = {
     {"custom-stats",   .variant = "custom+CUSTOMALLOC_STATS=1"},
 };
 const size_t backend_kind_count = sizeof backend_kinds / sizeof backend_kinds[0];
+
+bool backend_runs_case(const struct backend *b, const struct bench_case *c)
+{
+    return !b->home_suite || suite_has_workload(b->home_suite, c->workload);
+}
 
 const struct backend_kind *backend_kind_find(const char *name)
 {

@@ -35,6 +35,9 @@ struct backend_kind {
     /* A configured variant: "BASE+ENV=VALUE[+ENV=VALUE...]", the syntax of
      * --backends after "NAME=" (the other fields are then unused). */
     const char *variant;
+    /* Chosen by default (not named with --backends), it runs only on the
+     * workloads of this suite, NULL: on all (suite_has_workload). */
+    const char *home_suite;
 };
 
 /* A backend selected for a run. */
@@ -43,6 +46,9 @@ struct backend {
     /* The allocator it runs: NULL for a user library of a new name; for a
      * configured backend, its base's kind. */
     const struct backend_kind *kind;
+    /* The kind's home_suite where the run chose it by default, else NULL:
+     * the cases it runs on (backend_runs_case). */
+    const char *home_suite;
     char *library;                   /* resolved path; NULL for no preload */
     bool missing;
     char *missing_reason;
@@ -65,6 +71,11 @@ const struct backend_kind *backend_kind_find(const char *name);
  * or a configured backend ("name=BASE+ENV=VALUE+...", BASE a known name or a
  * PATH.so); exits with a usage error for an unknown name or a bad spec. */
 struct backend *backend_from_spec(const char *spec);
+
+struct bench_case;
+/* Whether a run measures b on case c (a backend with a home suite runs on
+ * that suite's workloads alone). */
+bool backend_runs_case(const struct backend *b, const struct bench_case *c);
 
 /* In the forked child, just before it execs the measured process: puts the
  * backend's settings into the environment (and, for the verification and

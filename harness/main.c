@@ -188,8 +188,11 @@ static void select_backends(const char *list, const char *suite_list, struct run
     if (!list) {
         m->backends = xmalloc(backend_kind_count * sizeof *m->backends);
         for (size_t i = 0; i < backend_kind_count; i++)
-            if (backend_kinds[i].in_default_run || suites_add_backend(suite_list, backend_kinds[i].name))
-                m->backends[m->backend_count++] = backend_from_spec(backend_kinds[i].name);
+            if (backend_kinds[i].in_default_run || suites_add_backend(suite_list, backend_kinds[i].name)) {
+                struct backend *b = backend_from_spec(backend_kinds[i].name);
+                b->home_suite = backend_kinds[i].home_suite;
+                m->backends[m->backend_count++] = b;
+            }
         return;
     }
     char **names;
@@ -202,6 +205,21 @@ static void select_backends(const char *list, const char *suite_list, struct run
                 usage_error("backend '%s' is selected twice", b->name);
         m->backends[m->backend_count++] = b;
     }
+}
+
+/* A backend chosen by default for its home suite's workloads is left out
+ * of a run that has none of them (e.g. `article` in --suite programs). */
+static void drop_homeless_backends(struct run_meta *m)
+{
+    size_t kept = 0;
+    for (size_t b = 0; b < m->backend_count; b++) {
+        bool runs = false;
+        for (size_t c = 0; c < m->case_count && !runs; c++)
+            runs = backend_runs_case(m->backends[b], m->cases[c]);
+        if (runs)
+            m->backends[kept++] = m->backends[b];
+    }
+    m->backend_count = kept;
 }
 
 /* The baseline: asked for, else glibc, else the first backend selected. */
@@ -268,6 +286,7 @@ static void run_setup(int argc, char **argv, int full_argc, char **full_argv,
                                 .params = o.params, .param_count = o.param_count,
                                 .quick = o.quick};
     meta.cases = cases_plan(&plan, &meta.case_count);
+    drop_homeless_backends(&meta);
     select_baseline(o.baseline, &meta);
     int shard = 1, shard_count = 1;
     if (o.shard)

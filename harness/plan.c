@@ -129,7 +129,8 @@ static double group_cost_s(const struct run_meta *m, const struct costs *k,
         return process_s(m, k, m->baseline, c, true);
     double sum = 0;
     for (size_t b = 0; b < m->backend_count; b++)
-        sum += process_s(m, k, m->backends[b]->name, c, warmup_round);
+        if (backend_runs_case(m->backends[b], c))
+            sum += process_s(m, k, m->backends[b]->name, c, warmup_round);
     return sum;
 }
 
@@ -288,28 +289,35 @@ size_t plan_shard_group_count(const struct run_plan *p)
 
 /* ---- Writing ---- */
 
-void plan_write_csv(FILE *f, const struct run_plan *p, const struct run_meta *m)
+/* The backends of case c's groups, space-separated. */
+static char *case_backends(const struct run_meta *m, const struct bench_case *c)
 {
     char *backends = xstrdup("");
     for (size_t b = 0; b < m->backend_count; b++) {
-        char *next = xasprintf("%s%s%s", backends, b ? " " : "", m->backends[b]->name);
+        if (!backend_runs_case(m->backends[b], c))
+            continue;
+        char *next = xasprintf("%s%s%s", backends, *backends ? " " : "", m->backends[b]->name);
         free(backends);
         backends = next;
     }
+    return backends;
+}
+
+void plan_write_csv(FILE *f, const struct run_plan *p, const struct run_meta *m)
+{
     fprintf(f, "%s\n", PLAN_HEADER);
     for (size_t g = 0; g < p->count; g++) {
         const struct plan_group *x = &p->groups[g];
         const struct bench_case *c = m->cases[x->case_index];
-        char *params = case_params_string(c);
+        char *params = case_params_string(c), *backends = case_backends(m, c);
         fprintf(f, "%zu,%d,%d,", x->id, x->shard, x->round);
         csv_write_field(f, c->label, false);
         fprintf(f, "%d,", c->threads);
         csv_write_field(f, params, false);
         csv_write_field(f, plan_group_baseline_only(m, x) ? m->baseline : backends, false);
         fprintf(f, "%.3f\n", x->cost_s);
-        free(params);
+        free(params), free(backends);
     }
-    free(backends);
 }
 
 void plan_write_json(FILE *f, const struct run_plan *p)

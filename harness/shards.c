@@ -40,15 +40,25 @@ static bool is_shard(const struct input_plan *p)
 struct planned {
     int round, threads, shard;
     char *workload;
+    char *backends; /* its backends column: a backend with a home suite is in some groups only */
 };
 
 struct plan_table {
     struct planned *groups;
     size_t count;
-    char *backend_text; /* the first row's backends column, split in place */
-    char **backends;
+    char **backends; /* every backend of some measured group */
     size_t backend_count;
 };
+
+/* Whether `name` is one of the space-separated names in `list`. */
+static bool names_have(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
+        if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
 
 static void plan_table_load(const char *path, struct plan_table *t)
 {
@@ -64,21 +74,27 @@ static void plan_table_load(const char *path, struct plan_table *t)
     while ((n = csv_read_record(f, &fields)) > 0) {
         if (n < need)
             usage_error("%s: a row of %zu fields, expected %zu or more", path, n, need);
-        if (!t->backend_text) {
-            t->backend_text = xstrdup(fields[col[BACKENDS]]);
-            for (char *name = strtok(t->backend_text, " "); name; name = strtok(NULL, " ")) {
-                t->backends = xrealloc(t->backends, (t->backend_count + 1) * sizeof *t->backends);
-                t->backends[t->backend_count++] = name;
-            }
-        }
         int round = atoi(fields[col[ROUND]]);
         if (round == 0)
-            continue; /* warm-up groups write no rows */
+            continue; /* warm-up groups write no rows (and may have the baseline alone) */
+        char *names = xstrdup(fields[col[BACKENDS]]);
+        for (char *save = NULL, *name = strtok_r(names, " ", &save); name;
+             name = strtok_r(NULL, " ", &save)) {
+            bool known = false;
+            for (size_t b = 0; b < t->backend_count && !known; b++)
+                known = strcmp(t->backends[b], name) == 0;
+            if (known)
+                continue;
+            t->backends = xrealloc(t->backends, (t->backend_count + 1) * sizeof *t->backends);
+            t->backends[t->backend_count++] = xstrdup(name);
+        }
+        free(names);
         t->groups = xrealloc(t->groups, (t->count + 1) * sizeof *t->groups);
         t->groups[t->count++] = (struct planned){.round = round,
                                                  .threads = atoi(fields[col[THREADS]]),
                                                  .shard = atoi(fields[col[SHARD]]),
-                                                 .workload = xstrdup(fields[col[WORKLOAD]])};
+                                                 .workload = xstrdup(fields[col[WORKLOAD]]),
+                                                 .backends = xstrdup(fields[col[BACKENDS]])};
     }
     fclose(f);
 }
@@ -124,7 +140,7 @@ static void cover_input(const struct plan_table *t, struct cover *cells, const c
             strcmp(r->workload, prev->workload) != 0 || strcmp(r->backend, prev->backend) != 0) {
             g = find_group(t, r->rep, r->workload, r->threads);
             b = find_backend(t, r->backend);
-            if (g < 0 || b < 0)
+            if (g < 0 || b < 0 || !names_have(t->groups[g].backends, r->backend))
                 usage_error("%s: %s %s x%d rep %d is not in the plan the shards were run from",
                             path, r->backend, r->workload, r->threads, r->rep);
             struct cover *c = &cells[(size_t)g * t->backend_count + (size_t)b];
@@ -151,7 +167,8 @@ static size_t report(const struct plan_table *t, const struct cover *cells,
         const struct cover *where = NULL;
         for (size_t b = 0; b < t->backend_count; b++) {
             const struct cover *c = &cells[g * t->backend_count + b];
-            if (duplicated ? c->count < 2 : c->count != 0)
+            if ((duplicated ? c->count < 2 : c->count != 0) ||
+                !names_have(t->groups[g].backends, t->backends[b]))
                 continue;
             append_name(&names, t->backends[b]);
             where = c;
@@ -218,8 +235,10 @@ void shards_check(const char *const *dirs, size_t count, bool pool, struct shard
         out->shard_count = shard->shard_count;
         struct plan_table t;
         plan_table_load(out->plan_csv, &t);
-        out->cells = t.count * t.backend_count;
-        struct cover *cells = calloc(out->cells + 1, sizeof *cells);
+        struct cover *cells = calloc(t.count * t.backend_count + 1, sizeof *cells);
+        for (size_t g = 0; g < t.count; g++)
+            for (size_t b = 0; b < t.backend_count; b++)
+                out->cells += names_have(t.groups[g].backends, t.backends[b]);
         for (size_t i = 0; i < count; i++)
             cover_input(&t, cells, dirs[i], i);
         size_t duplicated = report(&t, cells, in, true);
@@ -232,8 +251,10 @@ void shards_check(const char *const *dirs, size_t count, bool pool, struct shard
             report_absent_shards(in, count, out->shard_count);
         free(cells);
         for (size_t g = 0; g < t.count; g++)
-            free(t.groups[g].workload);
-        free(t.groups), free(t.backends), free(t.backend_text);
+            free(t.groups[g].workload), free(t.groups[g].backends);
+        for (size_t b = 0; b < t.backend_count; b++)
+            free(t.backends[b]);
+        free(t.groups), free(t.backends);
     }
     for (size_t i = 0; i < count; i++)
         free(in[i].hash);

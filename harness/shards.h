@@ -13,7 +13,7 @@ struct shards_check {
     char *plan_hash;    /* the plan every input shares, or NULL */
     const char *plan_csv; /* an input's plan.csv of that plan, or NULL */
     int shard_count;    /* > 1 when the inputs are shards of it */
-    size_t cells;       /* measured groups x backends of the plan */
+    size_t cells;       /* measured (group, backend) pairs of the plan */
     size_t missing;     /* of them, in no input (listed on stderr) */
 };
 

@@ -54,8 +54,8 @@ bool suites_add_backend(const char *list, const char *backend)
     return found;
 }
 
-/* Calls add() for each item of w's registration that names `suite`;
- * returns how many it found. */
+/* Appends to *items each item of w's registration that names `suite`
+ * (items NULL: only counts them); returns how many it found. */
 static size_t items_of(const struct bench_workload *w, const char *suite,
                        struct suite_item **items, size_t *count)
 {
@@ -75,16 +75,21 @@ static size_t items_of(const struct bench_workload *w, const char *suite,
                     w->name, name);
             exit(EXIT_RUNS_FAILED);
         }
-        if (strcmp(name, suite) == 0) {
+        if (strcmp(name, suite) == 0 && items) {
             *items = xrealloc(*items, (*count + 1) * sizeof **items);
             (*items)[(*count)++] = (struct suite_item){
                 xasprintf("%s%s", w->name, item + name_len), at ? xstrdup(at + 1) : NULL};
-            found++;
         }
+        found += strcmp(name, suite) == 0;
         free(name);
     }
     free(list);
     return found;
+}
+
+bool suite_has_workload(const char *suite, const struct bench_workload *w)
+{
+    return items_of(w, suite, NULL, NULL) > 0;
 }
 
 struct suite_item *suite_items(const struct suite *s, size_t *count)

@@ -35,6 +35,11 @@ const struct suite *suite_find(const char *name);
  * the backend among its own (struct suite's `backends`). */
 bool suites_add_backend(const char *list, const char *backend);
 
+struct bench_workload;
+/* Whether w's own registration names `suite` (a uniting suite such as
+ * "full" is named by none). */
+bool suite_has_workload(const char *suite, const struct bench_workload *w);
+
 /* The items of a suite, in the order of the workloads' names (a round
  * shuffles them anyway); *count gets how many. Exits with an internal error
  * naming the workload when a registration names an unknown suite. */

@@ -173,10 +173,16 @@ class Report:
         self.w("## Environment", "", table(["", ""], rows), "")
         backends = meta.get("backends", [])
         if backends:
-            self.w(table(["backend", "version", "library verified inside the child"],
+            self.w(table(["backend", "version", "library verified inside the child", "ran on"],
                          [(x.get("name"), x.get("version") or "–",
-                           x.get("verified_path") or (f"missing: {x['missing']}" if x.get("missing") else "–"))
+                           x.get("verified_path") or (f"missing: {x['missing']}" if x.get("missing") else "–"),
+                           f"the {x['home_suite']} suite's workloads" if x.get("home_suite") else "every workload")
                           for x in backends]), "")
+            homed = [x for x in backends if x.get("home_suite")]
+            if homed:
+                self.w("A backend that ran on one suite's workloads only was chosen by default for that "
+                       "suite (name it with `--backends` to run it everywhere); its score counts those "
+                       "cells alone and is not comparable with the others'.", "")
 
     def samples_text(self):
         """Measured samples per process over the whole run, from results.csv."""
@@ -247,6 +253,7 @@ class Report:
         self.w("## Overall scores", "")
         rows = []
         by_name = {r["backend"]: r for r in run.scores}
+        homes = {x.get("name"): x.get("home_suite") for x in run.meta.get("backends", []) if x.get("home_suite")}
         for b in run.backends:
             r = by_name.get(b)
             if not r:
@@ -258,7 +265,9 @@ class Report:
             interval = f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}" if ok(r["ci_low"]) else "–"
             rows.append((b, fmt(r["score"]), interval, width_text(r["score"], r["ci_low"], r["ci_high"]),
                          rundata.difference(r.get("verdict")) if ok(r["score"]) else "no score",
-                         f"{int(r['cells'])} of {int(r['cells_total'])}", r.get("not_counted") or ""))
+                         f"{int(r['cells'])} of {int(r['cells_total'])}",
+                         f"not run outside the {homes[b]} suite" if b in homes and r.get("not_counted")
+                         else r.get("not_counted") or ""))
         if not rows:
             self.w("No scores: scores.csv is missing or the run has no baseline result to compare with.", "")
             return

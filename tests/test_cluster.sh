@@ -113,6 +113,33 @@ test_shards_and_merge() {
     expect_said merge_refuses_a_shard_beside_a_whole_run 2 "of plan" "$BENCH" merge "$TMP/sh/shard-2" "$TMP/one" --out "$TMP/m7"
 }
 
+# ---- A backend with a home suite (article: chosen by default, it runs on
+# the article suite's workloads alone) ----
+ARTICLE_SUITE=" alloc_free batch mixed_sizes mixed_sizes:max_size=65536 multithread "
+test_home_suite() {
+    "$BENCH" plan --quick --suite full --out "$TMP/h1.csv" 2>/dev/null
+    local with without
+    with=$(awk -F, 'NR>1 && $3>0 && $7 ~ /(^| )article( |$)/ {print $4}' "$TMP/h1.csv" | sort -u | tr '\n' ' ')
+    without=$(awk -F, 'NR>1 && $3>0 && $7 !~ /(^| )article( |$)/ {print $4}' "$TMP/h1.csv" | sort -u | tr '\n' ' ')
+    local w stray=""
+    for w in $with; do [[ "$ARTICLE_SUITE" == *" $w "* ]] || stray="$stray $w"; done
+    [ -n "$with" ] && [ -z "$stray" ] && pass default_article_runs_on_the_article_workloads_alone || fail default_article_runs_on_the_article_workloads_alone "also on:$stray"
+    [[ "$without" == *prog_perl* ]] && [[ "$without" != *alloc_free* ]] &&
+        pass default_article_is_left_out_of_the_other_groups || fail default_article_is_left_out_of_the_other_groups "without article: $without"
+    "$BENCH" plan --quick --workloads size_sweep --backends glibc,article --out "$TMP/h2.csv" 2>/dev/null
+    grep -q ",glibc article," "$TMP/h2.csv" && pass named_article_runs_everywhere || fail named_article_runs_everywhere "$(sed -n 2p "$TMP/h2.csv")"
+    "$BENCH" plan --quick --suite programs --out "$TMP/h3.csv" 2>/dev/null
+    ! grep -q "article" "$TMP/h3.csv" && pass default_article_is_left_out_of_a_run_without_its_workloads || fail default_article_is_left_out_of_a_run_without_its_workloads "$(grep -m1 article "$TMP/h3.csv")"
+    # shards of such a run merge complete: the plan's rows say who runs where
+    local hr=(--quick --workloads alloc_free,size_sweep --quiet)
+    "$BENCH" run "${hr[@]}" --shard 1/2 --out "$TMP/hs/1" >/dev/null 2>&1
+    "$BENCH" run "${hr[@]}" --shard 2/2 --out "$TMP/hs/2" >/dev/null 2>&1
+    [ "$(awk -F, 'NR>1 && $1=="article" {print $2}' "$TMP"/hs/*/results.csv | sort -u)" = alloc_free ] &&
+        pass home_backend_has_rows_on_its_suite_alone || fail home_backend_has_rows_on_its_suite_alone "$(awk -F, '$1=="article" {print $2}' "$TMP"/hs/*/results.csv | sort -u)"
+    "$BENCH" merge "$TMP"/hs/1 "$TMP"/hs/2 --out "$TMP/hm" >"$TMP/hm.out" 2>&1
+    grep -q "exactly once" "$TMP/hm.out" && pass merge_of_shards_with_a_home_backend_is_complete || fail merge_of_shards_with_a_home_backend_is_complete "$(head -3 "$TMP/hm.out")"
+}
+
 # ---- GNU parallel ----
 test_parallel() {
     if ! command -v parallel >/dev/null; then
@@ -170,4 +197,4 @@ test_slurm_submission() {
         pass slurm_checks_flags_before_submitting || fail slurm_checks_flags_before_submitting "exit $rc: $(cat "$TMP/sl2.out")"
 }
 
-test_plan; test_plan_shards; test_costs; test_shards_and_merge; test_parallel; test_slurm_submission
+test_plan; test_plan_shards; test_costs; test_shards_and_merge; test_home_suite; test_parallel; test_slurm_submission
