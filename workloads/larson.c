@@ -19,7 +19,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"duration_ms", "1000", "50", 1, 3600000, NULL, "how long the lineages run"},
+    {"duration_ms", "500", "50", 1, 3600000, NULL, "how long the lineages run"},
     {"slots", "1000", NULL, 1, 10000000, NULL, "blocks in each lineage's array"},
     {"round_steps", "20000", "5000", 1, 1000000000, NULL, "steps before a thread hands its array to a new thread"},
     {"min_size", "8", NULL, 1, 1 << 30, NULL, "smallest block, bytes"},

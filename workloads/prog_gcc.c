@@ -8,7 +8,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"copies", "2", "1", 1, 16, NULL, "blocks of 16 generated functions to compile"},
+    {"copies", "1", "1", 1, 16, NULL, "blocks of 16 generated functions to compile"},
     {0},
 };
 

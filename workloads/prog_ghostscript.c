@@ -9,7 +9,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"pages", "4", "1", 1, 1000, NULL, "pages rendered"},
+    {"pages", "2", "1", 1, 1000, NULL, "pages rendered"},
     {0},
 };
 

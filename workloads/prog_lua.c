@@ -9,7 +9,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"records", "30000", "3000", 1, 100000000, NULL, "records per round of the script"},
+    {"records", "15000", "3000", 1, 100000000, NULL, "records per round of the script"},
     {0},
 };
 

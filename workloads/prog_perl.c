@@ -9,7 +9,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"records", "20000", "2000", 1, 100000000, NULL, "records per round of the script"},
+    {"records", "10000", "2000", 1, 100000000, NULL, "records per round of the script"},
     {0},
 };
 

@@ -10,7 +10,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"records", "50000", "5000", 1, 100000000, NULL, "records the script builds per round"},
+    {"records", "25000", "5000", 1, 100000000, NULL, "records the script builds per round"},
     {0},
 };
 

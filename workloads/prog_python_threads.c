@@ -13,7 +13,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"records", "45000", "3000", 1, 100000000, NULL, "records each thread builds"},
+    {"records", "25000", "3000", 1, 100000000, NULL, "records each thread builds"},
     {0},
 };
 

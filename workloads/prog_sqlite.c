@@ -9,7 +9,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"rows", "100000", "10000", 1, 100000000, NULL, "rows inserted"},
+    {"rows", "50000", "10000", 1, 100000000, NULL, "rows inserted"},
     {0},
 };
 

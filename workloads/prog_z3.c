@@ -13,7 +13,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"problems", "20", "4", 1, 100000, NULL, "factoring problems in the script"},
+    {"problems", "10", "4", 1, 100000, NULL, "factoring problems in the script"},
     {"bits", "10", NULL, 4, 24, NULL, "bits of each factor"},
     {0},
 };

@@ -18,7 +18,7 @@
 #include "../harness/workload.h"
 
 static const struct bench_param params[] = {
-    {"duration_ms", "500", "50", 1, 3600000, NULL, "how long every thread runs"},
+    {"duration_ms", "250", "50", 1, 3600000, NULL, "how long every thread runs"},
     {"slots", "1024", NULL, 1, 10000000, NULL, "working set of each thread, blocks"},
     {"min_size", "4", NULL, 1, 1 << 30, NULL, "smallest block, bytes"},
     {"max_size", "32768", NULL, 1, 1 << 30, NULL, "largest block, bytes"},
