@@ -105,6 +105,8 @@ static void list_everything(void)
         for (size_t k = 0; k < suite_count && !backend_kinds[i].in_default_run; k++)
             if (suites_add_backend(suites[k].name, b->name))
                 printf(", or with --suite %s", suites[k].name);
+        if (backend_kinds[i].in_default_run && backend_kinds[i].home_suite)
+            printf("  [by default on the %s suite's workloads only]", backend_kinds[i].home_suite);
         puts(backend_kinds[i].in_default_run ? "" : "]");
     }
 }

@@ -128,6 +128,8 @@ test_home_suite() {
         pass default_article_is_left_out_of_the_other_groups || fail default_article_is_left_out_of_the_other_groups "without article: $without"
     "$BENCH" plan --quick --workloads size_sweep --backends glibc,article --out "$TMP/h2.csv" 2>/dev/null
     grep -q ",glibc article," "$TMP/h2.csv" && pass named_article_runs_everywhere || fail named_article_runs_everywhere "$(sed -n 2p "$TMP/h2.csv")"
+    "$BENCH" list | grep -E "^  article " | grep -q "by default on the article suite's workloads only" &&
+        pass list_says_where_article_runs_by_default || fail list_says_where_article_runs_by_default "$("$BENCH" list | grep -E '^  article ')"
     "$BENCH" plan --quick --suite programs --out "$TMP/h3.csv" 2>/dev/null
     ! grep -q "article" "$TMP/h3.csv" && pass default_article_is_left_out_of_a_run_without_its_workloads || fail default_article_is_left_out_of_a_run_without_its_workloads "$(grep -m1 article "$TMP/h3.csv")"
     # shards of such a run merge complete: the plan's rows say who runs where

@@ -242,6 +242,28 @@ test_article_table_needs_its_backends() {
         pass article_table_absent_without_article_or_custom || fail article_table_absent_without_article_or_custom "$(grep -A3 "article's table" "$d/report.md")"
 }
 
+# A backend with a home suite (meta.json's home_suite): the backends table
+# says where it ran, its score row says why cells are missing.
+test_home_suite_in_report() {
+    local d; d=$(without_backends homed '^article$')
+    grep '^article,' "$FIXTURE/results.csv" | grep -v '^article,churn_rate,' >>"$d/results.csv"
+    grep '^article,' "$FIXTURE/samples.csv" | grep -v '^article,churn_rate,' >>"$d/samples.csv"
+    python3 - "$d/meta.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for b in m["backends"]:
+    if b["name"] == "article":
+        b["home_suite"] = "article"
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+    "$BENCH" summarize "$d" >/dev/null && python3 plots/report.py "$d" >/dev/null 2>&1
+    grep -E '^\| article \|' "$d/report.md" | grep -q "the article suite's workloads" &&
+        grep -E '^\| glibc \|' "$d/report.md" | grep -q "every workload" &&
+        pass report_says_where_a_homed_backend_ran || fail report_says_where_a_homed_backend_ran "$(grep -E '^\| (article|glibc) \|' "$d/report.md" | head -3)"
+    grep -E '^\| article \|' "$d/report.md" | grep -q "not run outside the article suite" &&
+        pass homed_backend_score_says_why_cells_are_missing || fail homed_backend_score_says_why_cells_are_missing "$(grep -E '^\| article \|' "$d/report.md")"
+}
+
 # --baseline jemalloc on a run without glibc: scores, figures and words all to jemalloc
 test_baseline_without_glibc() {
     local d; d=$(without_backends noglibc '^glibc$' --baseline jemalloc)
@@ -453,7 +475,7 @@ test_run_all_sweeps_threads() {
 }
 
 test_summarize_fixture; test_render_fixture; test_render_is_repeatable; test_speed_memory_pareto; test_sweep_figure
-test_quick_run_says_its_reps; test_article_table_needs_its_backends; test_baseline_without_glibc
+test_quick_run_says_its_reps; test_article_table_needs_its_backends; test_home_suite_in_report; test_baseline_without_glibc
 test_instructions_mode_headline
 test_without_gnuplot; test_without_matplotlib; test_nothing_drawable; test_usage; test_old_schema_run
 test_committed_run_renders_into_a_copy; test_compare; test_run_all_sweeps_threads; test_latency_and_timeline
