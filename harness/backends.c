@@ -2,9 +2,7 @@
  * libraries, and (inside the measured child) proving which one really runs.
  * Adding an allocator is one line in backend_kinds[]. */
 #include "backends.h"
-#include "cases.h"
 #include "program.h"
-#include "suites.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -61,11 +59,6 @@ const struct backend_kind backend_kinds[] = {
     {"custom-stats",   .variant = "custom+CUSTOMALLOC_STATS=1"},
 };
 const size_t backend_kind_count = sizeof backend_kinds / sizeof backend_kinds[0];
-
-bool backend_runs_case(const struct backend *b, const struct bench_case *c)
-{
-    return !b->home_suite || suite_has_workload(b->home_suite, c->workload);
-}
 
 const struct backend_kind *backend_kind_find(const char *name)
 {

@@ -47,7 +47,7 @@ struct backend {
      * configured backend, its base's kind. */
     const struct backend_kind *kind;
     /* The kind's home_suite where the run chose it by default, else NULL:
-     * the cases it runs on (backend_runs_case). */
+     * the cases it runs on (plan_backend_runs). */
     const char *home_suite;
     char *library;                   /* resolved path; NULL for no preload */
     bool missing;
@@ -71,11 +71,6 @@ const struct backend_kind *backend_kind_find(const char *name);
  * or a configured backend ("name=BASE+ENV=VALUE+...", BASE a known name or a
  * PATH.so); exits with a usage error for an unknown name or a bad spec. */
 struct backend *backend_from_spec(const char *spec);
-
-struct bench_case;
-/* Whether a run measures b on case c (a backend with a home suite runs on
- * that suite's workloads alone). */
-bool backend_runs_case(const struct backend *b, const struct bench_case *c);
 
 /* In the forked child, just before it execs the measured process: puts the
  * backend's settings into the environment (and, for the verification and

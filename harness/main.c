@@ -217,7 +217,7 @@ static void drop_homeless_backends(struct run_meta *m)
     for (size_t b = 0; b < m->backend_count; b++) {
         bool runs = false;
         for (size_t c = 0; c < m->case_count && !runs; c++)
-            runs = backend_runs_case(m->backends[b], m->cases[c]);
+            runs = plan_backend_runs(m->backends[b], m->cases[c]);
         if (runs)
             m->backends[kept++] = m->backends[b];
     }

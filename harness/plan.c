@@ -3,6 +3,7 @@
 #include "plan.h"
 #include "csv.h"
 #include "meta.h"
+#include "suites.h"
 #include "util.h"
 
 #include <math.h>
@@ -112,6 +113,11 @@ static double process_s(const struct run_meta *m, const struct costs *k, const c
     return PROCESS_START_S + m->warmup_samples * sample_s + measured;
 }
 
+bool plan_backend_runs(const struct backend *b, const struct bench_case *c)
+{
+    return !b->home_suite || suite_has_workload(b->home_suite, c->workload);
+}
+
 static bool baseline_only(const struct bench_case *c, bool warmup_round)
 {
     return warmup_round && !c->workload->repeatable;
@@ -129,7 +135,7 @@ static double group_cost_s(const struct run_meta *m, const struct costs *k,
         return process_s(m, k, m->baseline, c, true);
     double sum = 0;
     for (size_t b = 0; b < m->backend_count; b++)
-        if (backend_runs_case(m->backends[b], c))
+        if (plan_backend_runs(m->backends[b], c))
             sum += process_s(m, k, m->backends[b]->name, c, warmup_round);
     return sum;
 }
@@ -294,7 +300,7 @@ static char *case_backends(const struct run_meta *m, const struct bench_case *c)
 {
     char *backends = xstrdup("");
     for (size_t b = 0; b < m->backend_count; b++) {
-        if (!backend_runs_case(m->backends[b], c))
+        if (!plan_backend_runs(m->backends[b], c))
             continue;
         char *next = xasprintf("%s%s%s", backends, *backends ? " " : "", m->backends[b]->name);
         free(backends);

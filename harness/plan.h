@@ -18,6 +18,8 @@
 #include <stdio.h>
 
 struct run_meta;
+struct backend;
+struct bench_case;
 
 /* plan.csv: one row per group a shard runs, in execution order (by group,
  * then shard). `group` numbers the groups of the unsharded run; a warm-up
@@ -43,6 +45,10 @@ struct run_plan {
     const char *costs_from;    /* the --costs run, or NULL: the model */
     char hash[17];             /* 64-bit FNV-1a of the canonical plan, hex */
 };
+
+/* Whether a run measures backend b on case c: a backend with a home
+ * suite (chosen by default) runs on that suite's workloads alone. */
+bool plan_backend_runs(const struct backend *b, const struct bench_case *c);
 
 /* Whether group g runs under the baseline alone. A warm-up round decides
  * how many warm-up samples the measured processes of each backend take

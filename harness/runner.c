@@ -260,7 +260,7 @@ static double run_group(struct runner *r, size_t case_index, int rep, bool basel
             .backend = r->present[b],
             .log_path = log_path_for(r->cfg->run_dir, r->present[b], c, rep),
             .warmups = long_samples ? 0 : m->warmup_samples, .paces = paces};
-        if ((only && !only[b] && !paces) || !backend_runs_case(r->present[b], c))
+        if ((only && !only[b] && !paces) || !plan_backend_runs(r->present[b], c))
             continue; /* not in this group: no row either */
         if (r->refused[b]) {
             snprintf(r->members[b].status, sizeof r->members[b].status, "preload_failed");
@@ -341,7 +341,7 @@ static void run_planned_rounds(struct runner *r)
             continue;
         }
         for (size_t b = 0; b < r->present_count; b++)
-            r->total += backend_runs_case(r->present[b], r->m->cases[p->groups[g].case_index]);
+            r->total += plan_backend_runs(r->present[b], r->m->cases[p->groups[g].case_index]);
     }
     for (size_t g = 0; g < p->count && !interrupted; g++) {
         const struct plan_group *pg = &p->groups[g];
