@@ -25,9 +25,10 @@
 
 /* The per-bin-lock article variant runs only when named: the default run
  * keeps to one reproduction of the article's design, and runs it on the
- * article's workloads alone (its table is what it is for; on the library
- * and the programs it is a toy that took a quarter of a full run, perl
- * at 9 times and mixed sizes at 40 times the others' time). tcmalloc-full's marker
+ * article's workloads (its table is what it is for) and the misuse cases
+ * (a few seconds) alone: on the library and the programs it is a toy that
+ * took a quarter of a full run, perl at 9 times and mixed sizes at 40
+ * times the others' time. tcmalloc-full's marker
  * is a heap-profiler entry point that only the full gperftools library
  * defines (tc_version is in both); tbbmalloc's is in its proxy, the library
  * that replaces malloc (scalable_malloc and the rest live in libtbbmalloc,
@@ -36,7 +37,7 @@
  * allocator of LLVM 14's compiler-rt, in a directory named for the exact
  * LLVM version. */
 const struct backend_kind backend_kinds[] = {
-    /* name          library                       marker                  probe             version from   install hint                           default, variant, home suite */
+    /* name          library                       marker                  probe             version from   install hint                           default, variant, home suites */
     {"glibc",        NULL,                         "gnu_get_libc_version", PROBE_STRING_FN,  NULL,          "part of the C library",               true, NULL, NULL},
     {"jemalloc",     "libjemalloc.so.2",           "mallctl",              PROBE_MALLCTL,    NULL,          "Debian package libjemalloc2",         true, NULL, NULL},
     {"mimalloc",     "libmimalloc.so.2",           "mi_version",           PROBE_INT_FN,     NULL,          "Debian package libmimalloc2.0",       true, NULL, NULL},
@@ -47,7 +48,7 @@ const struct backend_kind backend_kinds[] = {
                                                    "__scudo_print_stats",  PROBE_DPKG,       "libclang-rt-14-dev", "Debian package libclang-rt-14-dev", true, NULL, NULL},
     {"custom",       "@libcustomalloc.so",         "customalloc_version",  PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL, NULL},
     {"custom-hardened", "@libcustomalloc-hardened.so", "customalloc_hardened", PROBE_STRING_FN, NULL,      "run `make` to build it",              false, NULL, NULL},
-    {"article",      "@libarticlealloc.so",        "articlealloc_version", PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL, "article"},
+    {"article",      "@libarticlealloc.so",        "articlealloc_version", PROBE_STRING_FN,  NULL,          "run `make` to build it",              true, NULL, "article security"},
     {"article-binlock", "@libarticlealloc-binlock.so", "articlealloc_version", PROBE_STRING_FN, NULL,       "run `make` to build it",              false, NULL, NULL},
     /* Configured variants: a base and its environment settings, in the
      * syntax of --backends; they run only when named. mimalloc 2.0 (Debian

@@ -36,8 +36,8 @@ struct backend_kind {
      * --backends after "NAME=" (the other fields are then unused). */
     const char *variant;
     /* Chosen by default (not named with --backends), it runs only on the
-     * workloads of this suite, NULL: on all (suite_has_workload). */
-    const char *home_suite;
+     * workloads of these suites (space-separated), NULL: on all. */
+    const char *home_suites;
 };
 
 /* A backend selected for a run. */
@@ -46,9 +46,9 @@ struct backend {
     /* The allocator it runs: NULL for a user library of a new name; for a
      * configured backend, its base's kind. */
     const struct backend_kind *kind;
-    /* The kind's home_suite where the run chose it by default, else NULL:
+    /* The kind's home_suites where the run chose it by default, else NULL:
      * the cases it runs on (plan_backend_runs). */
-    const char *home_suite;
+    const char *home_suites;
     char *library;                   /* resolved path; NULL for no preload */
     bool missing;
     char *missing_reason;

@@ -105,8 +105,8 @@ static void list_everything(void)
         for (size_t k = 0; k < suite_count && !backend_kinds[i].in_default_run; k++)
             if (suites_add_backend(suites[k].name, b->name))
                 printf(", or with --suite %s", suites[k].name);
-        if (backend_kinds[i].in_default_run && backend_kinds[i].home_suite)
-            printf("  [by default on the %s suite's workloads only]", backend_kinds[i].home_suite);
+        if (backend_kinds[i].in_default_run && backend_kinds[i].home_suites)
+            printf("  [by default only on the workloads of: %s]", backend_kinds[i].home_suites);
         puts(backend_kinds[i].in_default_run ? "" : "]");
     }
 }
@@ -192,7 +192,7 @@ static void select_backends(const char *list, const char *suite_list, struct run
         for (size_t i = 0; i < backend_kind_count; i++)
             if (backend_kinds[i].in_default_run || suites_add_backend(suite_list, backend_kinds[i].name)) {
                 struct backend *b = backend_from_spec(backend_kinds[i].name);
-                b->home_suite = backend_kinds[i].home_suite;
+                b->home_suites = backend_kinds[i].home_suites;
                 m->backends[m->backend_count++] = b;
             }
         return;

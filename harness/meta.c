@@ -248,8 +248,8 @@ void meta_write(const char *run_dir, const struct run_meta *m)
         json_field(f, "      ", "library", b->library, false);
         json_field(f, "      ", "verified_path", b->verified_path, false);
         json_field(f, "      ", "version", b->version, false);
-        /* chosen by default for one suite: it ran on that suite's workloads alone */
-        json_field(f, "      ", "home_suite", b->home_suite, false);
+        /* chosen by default for some suites: it ran on their workloads alone */
+        json_field(f, "      ", "home_suites", b->home_suites, false);
         /* A configured backend: the allocator it configures, and how. */
         json_field(f, "      ", "base",
                    b->kind && strcmp(b->kind->name, b->name) != 0 ? b->kind->name : NULL, false);

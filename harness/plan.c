@@ -115,7 +115,15 @@ static double process_s(const struct run_meta *m, const struct costs *k, const c
 
 bool plan_backend_runs(const struct backend *b, const struct bench_case *c)
 {
-    return !b->home_suite || suite_has_workload(b->home_suite, c->workload);
+    if (!b->home_suites)
+        return true;
+    char *names = xstrdup(b->home_suites);
+    bool runs = false;
+    for (char *save = NULL, *name = strtok_r(names, " ", &save); name && !runs;
+         name = strtok_r(NULL, " ", &save))
+        runs = suite_has_workload(name, c->workload);
+    free(names);
+    return runs;
 }
 
 static bool baseline_only(const struct bench_case *c, bool warmup_round)

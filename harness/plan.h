@@ -46,8 +46,8 @@ struct run_plan {
     char hash[17];             /* 64-bit FNV-1a of the canonical plan, hex */
 };
 
-/* Whether a run measures backend b on case c: a backend with a home
- * suite (chosen by default) runs on that suite's workloads alone. */
+/* Whether a run measures backend b on case c: a backend with home suites
+ * (chosen by default) runs on their workloads alone. */
 bool plan_backend_runs(const struct backend *b, const struct bench_case *c);
 
 /* Whether group g runs under the baseline alone. A warm-up round decides

@@ -84,6 +84,14 @@ def extra_rounds_text(x):
             f"(the n column counts them); they ended because {why}{still_text}")
 
 
+def suites_text(names):
+    """'article security' -> "the article and security suites' workloads"."""
+    parts = names.split()
+    if len(parts) == 1:
+        return f"the {parts[0]} suite's workloads"
+    return f"the {', '.join(parts[:-1])} and {parts[-1]} suites' workloads"
+
+
 def spread_text(c):
     """One calibration loop's figures, for the measurement table."""
     if not c or not c.get("p10"):
@@ -176,12 +184,12 @@ class Report:
             self.w(table(["backend", "version", "library verified inside the child", "ran on"],
                          [(x.get("name"), x.get("version") or "–",
                            x.get("verified_path") or (f"missing: {x['missing']}" if x.get("missing") else "–"),
-                           f"the {x['home_suite']} suite's workloads" if x.get("home_suite") else "every workload")
+                           suites_text(x["home_suites"]) if x.get("home_suites") else "every workload")
                           for x in backends]), "")
-            homed = [x for x in backends if x.get("home_suite")]
+            homed = [x for x in backends if x.get("home_suites")]
             if homed:
-                self.w("A backend that ran on one suite's workloads only was chosen by default for that "
-                       "suite (name it with `--backends` to run it everywhere); its score counts those "
+                self.w("A backend that ran on some suites' workloads only was chosen by default for "
+                       "those (name it with `--backends` to run it everywhere); its score counts those "
                        "cells alone and is not comparable with the others'.", "")
 
     def samples_text(self):
@@ -253,7 +261,7 @@ class Report:
         self.w("## Overall scores", "")
         rows = []
         by_name = {r["backend"]: r for r in run.scores}
-        homes = {x.get("name"): x.get("home_suite") for x in run.meta.get("backends", []) if x.get("home_suite")}
+        homes = {x.get("name"): x.get("home_suites") for x in run.meta.get("backends", []) if x.get("home_suites")}
         for b in run.backends:
             r = by_name.get(b)
             if not r:
@@ -266,7 +274,7 @@ class Report:
             rows.append((b, fmt(r["score"]), interval, width_text(r["score"], r["ci_low"], r["ci_high"]),
                          rundata.difference(r.get("verdict")) if ok(r["score"]) else "no score",
                          f"{int(r['cells'])} of {int(r['cells_total'])}",
-                         f"not run outside the {homes[b]} suite" if b in homes and r.get("not_counted")
+                         f"not run outside {suites_text(homes[b])}" if b in homes and r.get("not_counted")
                          else r.get("not_counted") or ""))
         if not rows:
             self.w("No scores: scores.csv is missing or the run has no baseline result to compare with.", "")

@@ -113,8 +113,8 @@ test_shards_and_merge() {
     expect_said merge_refuses_a_shard_beside_a_whole_run 2 "of plan" "$BENCH" merge "$TMP/sh/shard-2" "$TMP/one" --out "$TMP/m7"
 }
 
-# ---- A backend with a home suite (article: chosen by default, it runs on
-# the article suite's workloads alone) ----
+# ---- A backend with home suites (article: chosen by default, it runs on
+# the article suite's workloads and the misuse cases alone) ----
 ARTICLE_SUITE=" alloc_free batch mixed_sizes mixed_sizes:max_size=65536 multithread "
 test_home_suite() {
     "$BENCH" plan --quick --suite full --out "$TMP/h1.csv" 2>/dev/null
@@ -128,10 +128,13 @@ test_home_suite() {
         pass default_article_is_left_out_of_the_other_groups || fail default_article_is_left_out_of_the_other_groups "without article: $without"
     "$BENCH" plan --quick --workloads size_sweep --backends glibc,article --out "$TMP/h2.csv" 2>/dev/null
     grep -q ",glibc article," "$TMP/h2.csv" && pass named_article_runs_everywhere || fail named_article_runs_everywhere "$(sed -n 2p "$TMP/h2.csv")"
-    "$BENCH" list | grep -E "^  article " | grep -q "by default on the article suite's workloads only" &&
+    "$BENCH" list | grep -E "^  article " | grep -q "by default only on the workloads of: article security" &&
         pass list_says_where_article_runs_by_default || fail list_says_where_article_runs_by_default "$("$BENCH" list | grep -E '^  article ')"
     "$BENCH" plan --quick --suite programs --out "$TMP/h3.csv" 2>/dev/null
     ! grep -q "article" "$TMP/h3.csv" && pass default_article_is_left_out_of_a_run_without_its_workloads || fail default_article_is_left_out_of_a_run_without_its_workloads "$(grep -m1 article "$TMP/h3.csv")"
+    "$BENCH" plan --quick --suite security --out "$TMP/h4.csv" 2>/dev/null
+    [ "$(awk -F, 'NR>1 && $3>0 && $7 !~ /(^| )article( |$)/' "$TMP/h4.csv" | wc -l)" = 0 ] &&
+        pass default_article_runs_on_every_misuse_case || fail default_article_runs_on_every_misuse_case "$(awk -F, 'NR>1 && $7 !~ /article/' "$TMP/h4.csv" | head -2)"
     # shards of such a run merge complete: the plan's rows say who runs where
     local hr=(--quick --workloads alloc_free,size_sweep --quiet)
     "$BENCH" run "${hr[@]}" --shard 1/2 --out "$TMP/hs/1" >/dev/null 2>&1

@@ -242,7 +242,7 @@ test_article_table_needs_its_backends() {
         pass article_table_absent_without_article_or_custom || fail article_table_absent_without_article_or_custom "$(grep -A3 "article's table" "$d/report.md")"
 }
 
-# A backend with a home suite (meta.json's home_suite): the backends table
+# A backend with home suites (meta.json's home_suites): the backends table
 # says where it ran, its score row says why cells are missing.
 test_home_suite_in_report() {
     local d; d=$(without_backends homed '^article$')
@@ -253,14 +253,14 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 for b in m["backends"]:
     if b["name"] == "article":
-        b["home_suite"] = "article"
+        b["home_suites"] = "article security"
 json.dump(m, open(sys.argv[1], "w"), indent=2)
 PY
     "$BENCH" summarize "$d" >/dev/null && python3 plots/report.py "$d" >/dev/null 2>&1
-    grep -E '^\| article \|' "$d/report.md" | grep -q "the article suite's workloads" &&
+    grep -E '^\| article \|' "$d/report.md" | grep -q "the article and security suites' workloads" &&
         grep -E '^\| glibc \|' "$d/report.md" | grep -q "every workload" &&
         pass report_says_where_a_homed_backend_ran || fail report_says_where_a_homed_backend_ran "$(grep -E '^\| (article|glibc) \|' "$d/report.md" | head -3)"
-    grep -E '^\| article \|' "$d/report.md" | grep -q "not run outside the article suite" &&
+    grep -E '^\| article \|' "$d/report.md" | grep -q "not run outside the article and security suites' workloads" &&
         pass homed_backend_score_says_why_cells_are_missing || fail homed_backend_score_says_why_cells_are_missing "$(grep -E '^\| article \|' "$d/report.md")"
 }
 
