@@ -72,8 +72,8 @@ ca_hidden __attribute__((noreturn, cold)) void ca_os_assert_fail(const char *exp
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
 #define CA_MCACHE_MIN   (8 * 1024)                  /* classes above: the block cache (mcache.c) */
 #define CA_REUSE_MIN    1024                        /* classes above: reuse before growth (mcache.c) */
-#define CA_DIRECT_MAX   4096                        /* sizes served by the direct array */
-#define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 257 entries, index (size+15)/16 */
+#define CA_DIRECT_MAX   CA_SMALL_MAX                /* sizes served by the direct array: every small one */
+#define CA_DIRECT_COUNT (CA_DIRECT_MAX / 16 + 1)    /* 513 entries, index (size+15)/16 */
 #define CA_DIRECT_CLASS_MAX ca_size_class(CA_DIRECT_MAX)
 #define CA_NCLASS       89                          /* class 0 unused; 88 = 128 KiB */
 #define CA_MAX_REQUEST  ((size_t)PTRDIFF_MAX)

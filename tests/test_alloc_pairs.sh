@@ -30,9 +30,9 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# instructions MODE PAIRS: the program's total under callgrind, or nothing
+# instructions MODE PAIRS [SIZE]: the program's total under callgrind, or nothing
 instructions() {
-    LD_PRELOAD=$lib valgrind --tool=callgrind --callgrind-out-file="$tmp/out" "$prog" "$1" "$2" >/dev/null 2>&1 &&
+    LD_PRELOAD=$lib valgrind --tool=callgrind --callgrind-out-file="$tmp/out" "$prog" "$@" >/dev/null 2>&1 &&
         sed -n 's/^summary: \([0-9]*\).*/\1/p' "$tmp/out"
 }
 
@@ -55,4 +55,24 @@ for mode in pingpong steady; do
         fail=1
     fi
 done
+# Every small size (to 8 KiB) takes the same fast path: a pair of the
+# largest costs what a pair of 64 bytes does, within 2 instructions (the
+# direct array once stopped at 4096: 99 against 60).
+name=custom:largest_small_size_pair_costs_what_a_64_byte_pair_does
+one64=$(instructions pingpong $n); two64=$(instructions pingpong $((2 * n)))
+one8k=$(instructions pingpong $n 8192); two8k=$(instructions pingpong $((2 * n)) 8192)
+if [ -z "$one64" ] || [ -z "$two64" ] || [ -z "$one8k" ] || [ -z "$two8k" ]; then
+    echo "FAIL $name: callgrind did not run"
+    fail=1
+else
+    per64=$(awk -v a="$one64" -v b="$two64" -v n=$n 'BEGIN { printf "%.1f", (b - a) / n }')
+    per8k=$(awk -v a="$one8k" -v b="$two8k" -v n=$n 'BEGIN { printf "%.1f", (b - a) / n }')
+    echo "  callgrind: $per8k instructions per malloc(8192)+free pair, $per64 for 64 bytes"
+    if awk -v a="$per8k" -v b="$per64" 'BEGIN { exit !(a <= b + 2) }'; then
+        echo "PASS $name"
+    else
+        echo "FAIL $name: $per8k against $per64"
+        fail=1
+    fi
+fi
 exit $fail
