@@ -32,7 +32,8 @@ static const struct flag flags[] = {
     {"--backends", "LIST", TEXT, AT(backends), 0, 0, NULL,
      "comma-separated backend names, or NAME=PATH.so for any library\n"
      "(default: every known backend but those `bench list` marks [only when named],\n"
-     "and those it marks for a suite selected)"},
+     "and those it marks for a suite selected; one it marks [by default only on the\n"
+     "workloads of: ...] runs on those alone, and named here it runs on all)"},
     {"--suite", "LIST", TEXT, AT(suites), 0, 0, NULL,
      "one or more named selections of workloads, comma-separated (see\n"
      "`bench list`); with --workloads, both (default without --workloads: article)"},
