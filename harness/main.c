@@ -236,6 +236,10 @@ static void select_baseline(const char *asked, struct run_meta *m)
         m->baseline = m->backends[0]->name;
         m->baseline_why = "glibc is not in this run: ratios are to the first backend selected";
     }
+    /* every other backend's ratios need it: the baseline runs everywhere */
+    for (size_t i = 0; i < m->backend_count; i++)
+        if (strcmp(m->backends[i]->name, m->baseline) == 0)
+            m->backends[i]->home_suites = NULL;
 }
 
 /* What `run` and `plan` share: the flags parsed and checked, the backends,
@@ -288,8 +292,8 @@ static void run_setup(int argc, char **argv, int full_argc, char **full_argv,
                                 .params = o.params, .param_count = o.param_count,
                                 .quick = o.quick};
     meta.cases = cases_plan(&plan, &meta.case_count);
-    drop_homeless_backends(&meta);
     select_baseline(o.baseline, &meta);
+    drop_homeless_backends(&meta);
     int shard = 1, shard_count = 1;
     if (o.shard)
         plan_parse_shard(o.shard, &shard, &shard_count);

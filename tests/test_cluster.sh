@@ -132,6 +132,10 @@ test_home_suite() {
         pass list_says_where_article_runs_by_default || fail list_says_where_article_runs_by_default "$("$BENCH" list | grep -E '^  article ')"
     "$BENCH" plan --quick --suite programs --out "$TMP/h3.csv" 2>/dev/null
     ! grep -q "article" "$TMP/h3.csv" && pass default_article_is_left_out_of_a_run_without_its_workloads || fail default_article_is_left_out_of_a_run_without_its_workloads "$(grep -m1 article "$TMP/h3.csv")"
+    "$BENCH" plan --quick --suite programs --baseline article --out "$TMP/h5.csv" 2>/dev/null
+    [ "$(awk -F, 'NR>1 && $3>0 && $7 ~ /(^| )article( |$)/' "$TMP/h5.csv" | wc -l)" = "$(awk -F, 'NR>1 && $3>0' "$TMP/h5.csv" | wc -l)" ] &&
+        [ -n "$(awk -F, 'NR>1 && $3>0' "$TMP/h5.csv")" ] &&
+        pass article_as_baseline_runs_everywhere || fail article_as_baseline_runs_everywhere "$(sed -n 2,3p "$TMP/h5.csv")"
     "$BENCH" plan --quick --suite security --out "$TMP/h4.csv" 2>/dev/null
     [ "$(awk -F, 'NR>1 && $3>0 && $7 !~ /(^| )article( |$)/' "$TMP/h4.csv" | wc -l)" = 0 ] &&
         pass default_article_runs_on_every_misuse_case || fail default_article_runs_on_every_misuse_case "$(awk -F, 'NR>1 && $7 !~ /article/' "$TMP/h4.csv" | head -2)"
