@@ -209,7 +209,7 @@ static void select_backends(const char *list, const char *suite_list, struct run
     }
 }
 
-/* A backend chosen by default for its home suite's workloads is left out
+/* A backend chosen by default for its home suites' workloads is left out
  * of a run that has none of them (e.g. `article` in --suite programs). */
 static void drop_homeless_backends(struct run_meta *m)
 {
