@@ -50,15 +50,6 @@ struct plan_table {
     size_t backend_count;
 };
 
-/* Whether `name` is one of the space-separated names in `list`. */
-static bool names_have(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
-        if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
 
 static void plan_table_load(const char *path, struct plan_table *t)
 {

@@ -42,13 +42,7 @@ bool suites_add_backend(const char *list, const char *backend)
     for (char *save = NULL, *name = strtok_r(names, ",", &save); name && !found;
          name = strtok_r(NULL, ",", &save)) {
         const struct suite *s = suite_find(name);
-        if (!s || !s->backends)
-            continue;
-        char *backends = xstrdup(s->backends);
-        for (char *save2 = NULL, *b = strtok_r(backends, " ", &save2); b && !found;
-             b = strtok_r(NULL, " ", &save2))
-            found = strcmp(b, backend) == 0;
-        free(backends);
+        found = s && s->backends && names_have(s->backends, backend);
     }
     free(names);
     return found;

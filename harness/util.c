@@ -86,6 +86,15 @@ void append_name(char **list, const char *name)
     *list = next;
 }
 
+bool names_have(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, " "), p += *p == ' ')
+        if (strncmp(p, name, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 size_t split_list(char *list, char ***items_out)
 {
     size_t n = 0;

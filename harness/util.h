@@ -32,6 +32,10 @@ char *xstrdup(const char *s);
  * *list, which starts as NULL: for "known: a, b, c" in error messages. */
 void append_name(char **list, const char *name);
 
+/* Whether `name` is one of the space-separated words of `list` (a suite's
+ * backends, a plan row's backends column). */
+bool names_have(const char *list, const char *name);
+
 /* Splits a comma-separated list in place; returns the number of items. */
 size_t split_list(char *list, char ***items_out);
 
