@@ -108,14 +108,19 @@ static ca_noinline void *alloc_class(ca_heap_t *heap, unsigned cls, size_t size)
 
 /* Sizes above the direct array, or a direct entry whose head link failed
  * malloc's check: a medium size pops its class's list of the block cache
- * when it holds a block (the common case: that pop makes no call, so it
- * saves no registers); anything else is alloc_class's. */
+ * when it holds a block, else its queue head's free list when that has one
+ * (blocks freed into the head, see ca_page_free_head); both pops make no
+ * call, so they save no registers. Anything else is alloc_class's. */
 static ca_noinline void *alloc_generic(size_t size)
 {
     ca_heap_t *heap = ca_tld.heap;
     if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
         unsigned cls = ca_size_class(size);
-        if (size > CA_MCACHE_MIN && likely(heap->mcache[cls] != NULL)) return ca_mcache_pop(heap, cls);
+        if (size > CA_MCACHE_MIN) {
+            if (likely(heap->mcache[cls].head != NULL)) return ca_mcache_pop(heap, cls);
+            ca_page_t *head = heap->queues[cls].first;
+            if (head != NULL && head->free_link != CA_LIST_END) return ca_page_pop(head);
+        }
         return alloc_class(heap, cls, size);
     }
     return alloc_slow(size, true);
@@ -149,9 +154,9 @@ size_t ca_malloc_usable_size(void *p)
 
 /* Whether a block just allocated for more than CA_MCACHE_MIN bytes (a
  * medium or large one) is known to be zero past its first word. Only
- * medium pages keep free_is_zero exact (their local frees never take the
- * fast path, which pushes onto the free list without clearing it); small
- * blocks are simply cleared, without asking. */
+ * medium pages keep free_is_zero exact (a page whose frees take the fast
+ * path, which pushes onto the free list without clearing it, has it 0:
+ * page.c); small blocks are simply cleared, without asking. */
 static bool calloc_fresh_zero(void *p)
 {
     if (!ca_segmap_has(p)) return ca_large_zero(p);
@@ -171,7 +176,7 @@ void *ca_calloc(size_t n, size_t size)
         /* the medium block cache holds dirty blocks: take those knowingly */
         ca_heap_t *heap = ca_tld.heap;
         unsigned cls = ca_size_class(total);
-        if (heap != NULL && heap->mcache[cls] != NULL) return memset(ca_mcache_pop(heap, cls), 0, total);
+        if (heap != NULL && heap->mcache[cls].head != NULL) return memset(ca_mcache_pop(heap, cls), 0, total);
         p = alloc_slow(total, false);
     } else {
         p = ca_malloc(total);

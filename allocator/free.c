@@ -106,6 +106,7 @@ static void free_remote(void *p, ca_page_t *page)
 {
     ca_heap_t *owner = atomic_load_explicit(&page->heap, memory_order_relaxed);
     ca_block_t *b = free_block(p, page, false);
+    if (page->block_size > CA_MCACHE_MIN && unlikely(!ca_live_take_back(b))) ca_os_fatal("double free", p);
     uintptr_t old = atomic_load_explicit(&page->thread_free, memory_order_relaxed);
     do {
         b->link = ca_link_encode(page->key, old ? old : (uintptr_t)CA_REMOTE_END);
@@ -153,7 +154,10 @@ static ca_noinline void free_checked(void *p, ca_page_t *page)
         return;
     }
     ca_block_t *b = free_block(p, page, true);
-    if (page->block_size > CA_MCACHE_MIN) ca_live_back(b);
+    if (page->block_size > CA_MCACHE_MIN) {
+        if (unlikely(!ca_live_is_out(b))) ca_os_fatal("double free", p);
+        ca_live_back(b);
+    }
     free_local(heap, page, b);
 }
 
@@ -185,15 +189,12 @@ static ca_noinline void free_not_local(void *p, ca_page_t *page)
  * free_checked's. */
 /* Whether block p of an owned page (tag: its tag) may be free already, so
  * that free_checked must look: it starts with the mark, or, in a medium
- * page, it is not marked out in the page's live word. A medium block is
- * read only while other threads' frees wait on the page (they do not
- * touch the live word, but write the mark): the block of a big heap is
- * rarely in cache, and its read was the one load such a free waited for. */
-static inline bool free_may_be_free(const ca_page_t *page, uintptr_t tag, const void *p)
+ * page, it is not out (ca_live_byte). A medium block is not read: the
+ * block of a big heap is rarely in cache, and its read was the one load
+ * such a free waited for. */
+static inline bool free_may_be_free(uintptr_t tag, const void *p)
 {
-    if (!(tag & CA_TAG_MEDIUM)) return ca_block_looks_free(p);
-    return !ca_live_is_out(p) ||
-           (atomic_load_explicit(&page->thread_free, memory_order_relaxed) != 0 && ca_block_looks_free(p));
+    return (tag & CA_TAG_MEDIUM) ? !ca_live_is_out(p) : ca_block_looks_free(p);
 }
 
 static ca_noinline void free_slow(void *p)
@@ -205,14 +206,23 @@ static ca_noinline void free_slow(void *p)
         return;
     }
     ca_heap_t *heap = ca_tld.heap;
-    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || free_may_be_free(page, tag, p) ||
+    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || free_may_be_free(tag, p) ||
                  ((tag & CA_TAG_PURGED) && ca_page_lost(page, p)))) {
         free_checked(p, page);
         return;
     }
     if (tag & CA_TAG_MEDIUM) {
         ca_live_back(p);
+        if (unlikely(heap->queues[page->cls].first == page)) {
+            ca_page_free_head(heap, page, p);
+            return;
+        }
         if (likely(ca_mcache_push(heap, page->cls, p))) return;
+    } else if (!(tag & CA_TAG_FLAGS)) {
+        /* a medium head that takes fast frees, p in its second slice
+         * (the fast path reads the first slice's descriptor only) */
+        ca_page_free_head(heap, page, p);
+        return;
     }
     free_local(heap, page, p);
 }

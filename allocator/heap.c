@@ -69,6 +69,7 @@ ca_heap_t *ca_heap_acquire(uintptr_t tp)
         heap->tp = tp;
         heap->rng = ca_os_random();
         heap->mkey = ca_page_key(heap);
+        ca_mcache_init(heap);
         pthread_mutex_lock(&heaps_lock);
         heap->next_all = heaps_all;
         heaps_all = heap;

@@ -117,8 +117,8 @@ typedef struct __attribute__((aligned(64))) ca_page_s {
     uint64_t div_magic;           /* p is a block start iff (p - start) * div_magic <= */
     uint64_t div_limit;           /*   div_limit (ca_page_is_block; page_extend raises it) */
     uint32_t used;                /* blocks out; a queue head: a countdown (page.c) */
-    uint16_t lost;                /* blocks off the lists in purged OS pages (page_sweep) */
-    uint8_t free_is_zero;         /* medium pages: free-list blocks are zero past the link */
+    uint8_t cls;                  /* size class (here: a medium free reads it for the block cache) */
+    uint8_t free_is_zero;         /* MEDIUM-tagged pages: free-list blocks are zero past the link */
     uint8_t tail_zero;            /* blocks past `reserved` are zero */
     ca_block_t *local_free;       /* collected remote frees, the owner's slow-path frees (CA_LIST_END: none) */
     /* --- second cache line: slow-path fields and what other threads touch --- */
@@ -135,14 +135,18 @@ typedef struct __attribute__((aligned(64))) ca_page_s {
     uint32_t area;                     /* bytes of the page's memory */
     uint16_t capacity;                 /* blocks that fit */
     uint16_t reserved;                 /* blocks already threaded on a list */
-    uint8_t cls;
+    uint16_t lost;                     /* blocks off the lists in purged OS pages (page_sweep) */
     uint8_t state;                     /* CA_PAGE_* */
     _Atomic(uint8_t) has_aligned;      /* interior pointers were handed out */
 } ca_page_t;
 _Static_assert(sizeof(ca_page_t) == 128, "page descriptors are 128 bytes");
-_Static_assert(offsetof(ca_page_t, tail_zero) < 64, "free's and malloc's fields share the first line");
+_Static_assert(offsetof(ca_page_t, local_free) < 64, "free's and malloc's fields share the first line");
 
-#define CA_LIVE_COLOURS 16   /* see ca_live_word */
+/* The medium blocks that are out: a byte per 8 KiB granule (ca_live_byte) */
+#define CA_LIVE_COLOURS 16
+#define CA_LIVE_GRANULE_SHIFT 13
+#define CA_LIVE_GRANULES (CA_SEG_SIZE >> CA_LIVE_GRANULE_SHIFT)   /* 512 */
+#define CA_LIVE_BYTES (CA_LIVE_GRANULES + (CA_LIVE_COLOURS - 1) * 64)
 
 /* A segment: CA_SEG_SIZE-aligned; its header holds the page descriptors, one
  * slot per 256 KiB slice. A small page is one slice (slot i); a medium page is
@@ -165,7 +169,7 @@ typedef struct ca_segment_s {
     struct ca_segment_s *next, *prev;  /* heap->avail[kind] */
     struct ca_segment_s *all_next, *all_prev;  /* heap->segments */
     size_t map_size;              /* bytes mapped from the segment start */
-    uint64_t live[CA_LIVE_COLOURS * CA_SLICES / CA_MEDIUM_STRIDE];   /* medium segments: ca_live_word */
+    _Atomic(uint8_t) live[CA_LIVE_BYTES];   /* medium segments: ca_live_byte */
     ca_page_t pages[];            /* CA_SLICES slots */
 } ca_segment_t;
 
@@ -173,12 +177,19 @@ typedef struct {
     ca_page_t *first, *last;
 } ca_pageq_t;
 
+/* One class's list in the medium block cache (mcache.c): what its push
+ * and pop read and write, side by side. */
+typedef struct {
+    ca_block_t *head;                  /* links encoded with the heap's mkey; NULL: empty */
+    uint32_t room;                     /* blocks it may still take */
+    uint32_t size;                     /* the class's block size */
+} ca_mlist_t;
+
 /* A heap: owned by one thread at a time (or abandoned, owned by none). */
 typedef struct ca_heap_s {
     ca_pageq_t queues[CA_NCLASS];      /* head = page malloc allocates from */
     uint32_t npages[CA_NCLASS];        /* pages in use per class (queued or full) */
-    ca_block_t *mcache[CA_NCLASS];     /* medium classes: recently freed blocks (mcache.c) */
-    uint16_t mcount[CA_NCLASS];
+    ca_mlist_t mcache[CA_NCLASS];      /* medium classes: recently freed blocks (mcache.c) */
     size_t mcache_bytes;
     uint64_t mcache_flushed_at;        /* mcache.c hands it back every 2 s */
     uint16_t borrowed[CA_NCLASS];      /* small classes: blocks borrowed since borrowed_since (mcache.c) */
@@ -369,32 +380,40 @@ ca_inline ca_page_t *ca_segment_page(ca_segment_t *seg, uint32_t i)
     return &seg->pages[i * seg->stride];
 }
 
-/* Which blocks of a medium page are out (handed out, not freed): bit
- * (b >> 13) & 63 of the page's word, exact because medium blocks are
- * larger than 8 KiB, so no two starts share an 8 KiB granule of the 512
- * KiB page. Only the owner reads or writes it. With it a local free tells
- * a double free without reading the block, which for a big heap is
- * usually a cache miss (on mixed sizes up to 64 KiB, the one load free
- * waited for). The segment's 8 words sit at one of CA_LIVE_COLOURS lines
- * by the segment's address: segments are 4 MiB-aligned, and at one fixed
- * offset every segment's line would compete for the same L1 set. */
-#define CA_LIVE_SHIFT (CA_SEG_SHIFT - 6)   /* colour (segment bits) * 64 + page (bits 19-21) * 8 */
-ca_inline uint64_t *ca_live_word(const void *b)
+/* Which blocks of a medium segment are out (handed out, not freed by
+ * anyone): the byte of the block's 8 KiB granule is 1, exact because
+ * medium blocks are larger than 8 KiB, so no two starts share a granule.
+ * With it a free tells a double free without reading the block, which for
+ * a big heap is usually a cache miss (on mixed sizes up to 64 KiB, the one
+ * load free waited for). The owner sets it on every pop and clears it on
+ * a local free; another thread's free clears it with an atomic exchange,
+ * so that whichever of two frees comes second sees 0, wherever each ran.
+ * A byte, not a bit: a bit's update is a read-modify-write of a word the
+ * page's other blocks share, and with malloc setting and free clearing
+ * bits of one word, each waited for the other's store (a 16 KiB
+ * malloc/free loop, 8 live: 12% of its time). The segment's 512 bytes
+ * start at one of CA_LIVE_COLOURS lines by the segment's address:
+ * segments are 4 MiB-aligned, and at one fixed offset every segment's
+ * lines would compete for the same cache sets. */
+ca_inline _Atomic(uint8_t) *ca_live_byte(const void *b)
 {
-    uintptr_t off = ((uintptr_t)b >> CA_LIVE_SHIFT) & (((CA_LIVE_COLOURS - 1) << 6) | (7 << 3));
-    return (uint64_t *)((uint8_t *)ca_segment_of(b)->live + off);
+    uintptr_t a = (uintptr_t)b;
+    uintptr_t colour = (a >> (CA_SEG_SHIFT - 6)) & ((CA_LIVE_COLOURS - 1) << 6);
+    return &ca_segment_of(b)->live[colour + ((a >> CA_LIVE_GRANULE_SHIFT) & (CA_LIVE_GRANULES - 1))];
 }
-
-ca_inline uint64_t ca_live_bit(const void *b)
+ca_inline bool ca_live_is_out(const void *b)
 {
-    return (uint64_t)1 << (((uintptr_t)b >> 13) & 63);
+    return atomic_load_explicit(ca_live_byte(b), memory_order_relaxed) != 0;
 }
-ca_inline bool ca_live_is_out(const void *b) { return (*ca_live_word(b) & ca_live_bit(b)) != 0; }
-ca_inline void ca_live_out(const void *b) { *ca_live_word(b) |= ca_live_bit(b); }
-ca_inline void ca_live_back(const void *b) { *ca_live_word(b) &= ~ca_live_bit(b); }
-_Static_assert(CA_MCACHE_MIN == CA_SMALL_MAX && CA_MCACHE_MIN >= (1 << 13) && CA_MEDIUM_PAGE >> 13 == 64 &&
-               CA_MEDIUM_STRIDE == 2 && CA_SLICE_SHIFT + 1 - 3 == CA_LIVE_SHIFT && CA_SLICES / CA_MEDIUM_STRIDE == 8,
-               "medium blocks: one start per 8 KiB granule, 64 granules a page, 8 pages a segment");
+ca_inline void ca_live_out(const void *b) { atomic_store_explicit(ca_live_byte(b), 1, memory_order_relaxed); }
+ca_inline void ca_live_back(const void *b) { atomic_store_explicit(ca_live_byte(b), 0, memory_order_relaxed); }
+/* Another thread's free of block b: whether b was out (it is not now). */
+ca_inline bool ca_live_take_back(const void *b)
+{
+    return atomic_exchange_explicit(ca_live_byte(b), 0, memory_order_relaxed) != 0;
+}
+_Static_assert(CA_MCACHE_MIN == CA_SMALL_MAX && CA_MCACHE_MIN >= (1 << CA_LIVE_GRANULE_SHIFT),
+               "medium blocks: one start per 8 KiB granule");
 
 ca_inline size_t ca_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 
@@ -522,7 +541,7 @@ ca_inline void *ca_page_take(ca_page_t *page, ca_block_t *b, uintptr_t next)
  * lead to one of the page's blocks or end the list (else a write after
  * free changed it: abort, naming the block), counted as out
  * (for a queue head the count is a countdown that only has to stay away
- * from 0, see page.c) and, in a medium page, marked out (ca_live_word). */
+ * from 0, see page.c) and, in a medium page, marked out (ca_live_byte). */
 ca_inline void *ca_page_pop(ca_page_t *page)
 {
     ca_block_t *b = page->free_link;
@@ -541,27 +560,19 @@ ca_inline void *ca_page_pop(ca_page_t *page)
 #define CA_MCACHE_CLASS_BYTES (1024 * 1024)   /* per cached class */
 #define CA_MCACHE_TOTAL_BYTES (16u << 20)     /* all classes together, per heap */
 
-/* Per class: its block size and how many blocks the cache keeps
- * (CA_MCACHE_CLASS_BYTES over the size's power of two), read from a table
- * rather than computed on every push and pop. */
-typedef struct {
-    uint32_t size;
-    uint32_t cap;
-} ca_mclass_t;
-ca_hidden extern const ca_mclass_t ca_mcache_class[CA_NCLASS];
-
 /* The first cached block of class c, whose list the caller saw is not
  * empty: a user address (a corrupted link decodes outside, see
  * ca_link_encode), as malloc's fast path checks. */
 ca_inline void *ca_mcache_pop(ca_heap_t *heap, unsigned c)
 {
-    ca_block_t *b = heap->mcache[c];
+    ca_mlist_t *l = &heap->mcache[c];
+    ca_block_t *b = l->head;
     if (unlikely(!ca_link_ok((uintptr_t)b))) ca_os_fatal("corrupted free list", b);
-    heap->mcache[c] = (ca_block_t *)ca_link_decode(heap->mkey, b->link);
+    l->head = (ca_block_t *)ca_link_decode(heap->mkey, b->link);
     b->link = 0;
     ca_live_out(b);
-    heap->mcount[c]--;
-    heap->mcache_bytes -= ca_mcache_class[c].size;
+    l->room++;
+    heap->mcache_bytes -= l->size;
     return b;
 }
 
@@ -570,12 +581,12 @@ ca_inline void *ca_mcache_pop(ca_heap_t *heap, unsigned c)
  * full: the caller frees into the page. */
 ca_inline bool ca_mcache_push(ca_heap_t *heap, unsigned c, ca_block_t *b)
 {
-    if (unlikely(heap->mcount[c] >= ca_mcache_class[c].cap || heap->mcache_bytes >= CA_MCACHE_TOTAL_BYTES))
-        return false;
-    b->link = ca_link_encode(heap->mkey, (uintptr_t)heap->mcache[c]);
-    heap->mcache[c] = b;
-    heap->mcount[c]++;
-    heap->mcache_bytes += ca_mcache_class[c].size;
+    ca_mlist_t *l = &heap->mcache[c];
+    if (unlikely(l->room == 0 || heap->mcache_bytes >= CA_MCACHE_TOTAL_BYTES)) return false;
+    b->link = ca_link_encode(heap->mkey, (uintptr_t)l->head);
+    l->head = b;
+    l->room--;
+    heap->mcache_bytes += l->size;
     return true;
 }
 
@@ -647,6 +658,7 @@ ca_hidden ca_page_t *ca_page_find(ca_heap_t *heap, unsigned cls);
 ca_hidden ca_page_t *ca_page_find_used(ca_heap_t *heap, unsigned cls);
 ca_hidden void ca_page_drain_notify(ca_heap_t *heap);
 ca_hidden void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
+ca_hidden void ca_page_free_head(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
 ca_hidden void ca_page_now_empty(ca_heap_t *heap, ca_page_t *page);
 ca_hidden void ca_page_release_heads(ca_heap_t *heap);
 ca_hidden void ca_page_sweep(ca_heap_t *heap, size_t want);
@@ -660,6 +672,7 @@ ca_hidden void ca_page_check_heap(ca_heap_t *heap);
 ca_hidden void *ca_mcache_malloc(ca_heap_t *heap, unsigned cls, size_t size);
 ca_hidden void *ca_mcache_reuse(ca_heap_t *heap, unsigned cls, bool cached_ok);
 ca_hidden bool ca_mcache_is_free(const ca_page_t *page, const ca_block_t *b, bool owner);
+ca_hidden void ca_mcache_init(ca_heap_t *heap);
 ca_hidden void ca_mcache_flush(ca_heap_t *heap);
 ca_hidden void ca_mcache_decay(ca_heap_t *heap);
 

@@ -11,7 +11,11 @@
  * CA_MCACHE_CLASS_BYTES per class, CA_MCACHE_TOTAL_BYTES per heap); malloc
  * of such a size pops it first (the push and the pop are inline functions
  * of internal.h, so that free's and malloc's paths make no call for
- * them; this file keeps their per-class table). The blocks stay counted as used by their pages; every FLUSH_MS,
+ * them; this file sets each list's cap). The exception is the class's
+ * queue head once the owner freed into it: that page takes the fast
+ * path's frees, as a small page does (page.c, ca_page_free_head), and
+ * malloc pops its list when the cache's is empty. The blocks stay counted
+ * as used by their pages; every FLUSH_MS,
  * at malloc_trim, at thread exit and when an abandoned heap is collected
  * they go back to their pages, so that emptied pages can be retired.
  *
@@ -51,14 +55,13 @@ static ca_page_t *page_of_cached(const ca_block_t *b, unsigned c)
     return page;
 }
 
-/* The table ca_mcache_push and ca_mcache_pop read (class 0 is unused). */
-#define MCLASS(c) \
-    {CA_CLASS_SIZE(c), (c) == 0 ? 0 : CA_MCACHE_CLASS_BYTES >> (31 - __builtin_clz(CA_CLASS_SIZE(c)))}
-#define MCLASS8(c) MCLASS(c), MCLASS(c + 1), MCLASS(c + 2), MCLASS(c + 3), \
-                   MCLASS(c + 4), MCLASS(c + 5), MCLASS(c + 6), MCLASS(c + 7)
-const ca_mclass_t ca_mcache_class[CA_NCLASS] = {
-    MCLASS8(0),  MCLASS8(8),  MCLASS8(16), MCLASS8(24), MCLASS8(32), MCLASS8(40),
-    MCLASS8(48), MCLASS8(56), MCLASS8(64), MCLASS8(72), MCLASS8(80), MCLASS(88),
+/* Each class's cap: CA_MCACHE_CLASS_BYTES over its size's power of two, in
+ * blocks (class 0 is unused). */
+#define MCAP(c) ((c) == 0 ? 0 : CA_MCACHE_CLASS_BYTES >> (31 - __builtin_clz(CA_CLASS_SIZE(c))))
+#define MCAP8(c) MCAP(c), MCAP(c + 1), MCAP(c + 2), MCAP(c + 3), MCAP(c + 4), MCAP(c + 5), MCAP(c + 6), MCAP(c + 7)
+static const uint32_t mcache_cap[CA_NCLASS] = {
+    MCAP8(0),  MCAP8(8),  MCAP8(16), MCAP8(24), MCAP8(32), MCAP8(40),
+    MCAP8(48), MCAP8(56), MCAP8(64), MCAP8(72), MCAP8(80), MCAP(88),
 };
 _Static_assert(CA_NCLASS == 89, "the table lists 89 classes");
 
@@ -80,12 +83,12 @@ static unsigned borrow_top(unsigned cls)
  * block of a class up to CA_BORROW_CLASSES above. NULL: none. */
 void *ca_mcache_malloc(ca_heap_t *heap, unsigned cls, size_t size)
 {
-    if (cls + 1 < CA_NCLASS && heap->mcache[cls + 1] && ca_class_size(cls + 1) <= size + size / 8)
+    if (cls + 1 < CA_NCLASS && heap->mcache[cls + 1].head && ca_class_size(cls + 1) <= size + size / 8)
         return ca_mcache_pop(heap, cls + 1);
     ca_page_t *head = heap->queues[cls].first;
     if (head != NULL && (head->free_link != CA_LIST_END || head->local_free != CA_LIST_END)) return NULL;
     for (unsigned c = cls + 1; c <= borrow_top(cls); c++)
-        if (heap->mcache[c]) return ca_mcache_pop(heap, c);
+        if (heap->mcache[c].head) return ca_mcache_pop(heap, c);
     return NULL;
 }
 
@@ -107,7 +110,7 @@ static bool small_class_lean(const ca_heap_t *heap, unsigned cls)
  * while it is lean itself. */
 static void *lend(ca_heap_t *heap, unsigned c, bool cached_ok)
 {
-    if (cached_ok && heap->mcache[c]) return ca_mcache_pop(heap, c);
+    if (cached_ok && heap->mcache[c].head) return ca_mcache_pop(heap, c);
     if (ca_class_size(c) <= CA_SMALL_MAX && !small_class_lean(heap, c)) return NULL;
     ca_page_t *page = ca_page_find_used(heap, c);
     return page != NULL ? ca_page_pop(page) : NULL;
@@ -138,13 +141,20 @@ void *ca_mcache_reuse(ca_heap_t *heap, unsigned cls, bool cached_ok)
     return NULL;
 }
 
+/* A new heap's cache: empty, each list with its cap. */
+void ca_mcache_init(ca_heap_t *heap)
+{
+    for (unsigned c = 1; c < CA_NCLASS; c++)
+        heap->mcache[c] = (ca_mlist_t){NULL, mcache_cap[c], (uint32_t)ca_class_size(c)};
+}
+
 /* Gives every cached block back to its page. */
 void ca_mcache_flush(ca_heap_t *heap)
 {
     for (unsigned c = 1; c < CA_NCLASS; c++) {
-        ca_block_t *b = heap->mcache[c];
-        heap->mcache[c] = NULL;
-        heap->mcount[c] = 0;
+        ca_block_t *b = heap->mcache[c].head;
+        heap->mcache[c].head = NULL;
+        heap->mcache[c].room = mcache_cap[c];
         while (b) {
             ca_page_t *page = page_of_cached(b, c);
             if (unlikely(page == NULL)) ca_os_fatal("corrupted free list", b);
@@ -183,7 +193,7 @@ __attribute__((no_sanitize("thread"))) bool ca_mcache_is_free(const ca_page_t *p
     ca_heap_t *heap = atomic_load_explicit(&page->heap, memory_order_relaxed);
     if (heap == NULL || page->block_size <= CA_MCACHE_MIN || !ca_block_marked(heap->mkey, b)) return false;
     unsigned n = 0;
-    for (const ca_block_t *x = (const ca_block_t *)ca_peek_word(&heap->mcache[page->cls]); x != NULL;
+    for (const ca_block_t *x = (const ca_block_t *)ca_peek_word(&heap->mcache[page->cls].head); x != NULL;
          x = (const ca_block_t *)ca_link_decode(heap->mkey, ca_peek_word(&x->link))) {
         if (page_of_cached(x, page->cls) == NULL || ++n > CA_MCACHE_CLASS_BYTES / CA_MCACHE_MIN) {
             if (owner) ca_os_fatal("corrupted free list", x);

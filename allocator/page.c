@@ -211,6 +211,25 @@ static void pq_append(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
     }
 }
 
+/* The blocks on a local list of a medium page are not out (ca_live_byte). */
+static void list_live_back(const ca_page_t *page, ca_block_t *first)
+{
+    for (ca_block_t *b = list_first(first); b != NULL; b = list_next(page, b)) ca_live_back(b);
+}
+
+/* A medium page that stops being its queue's head goes back to the block
+ * cache's way (ca_page_free_head made it take fast frees): the blocks those
+ * put on its lists are marked not out, as the cache's way keeps them.
+ * Called after blocks_out, which checked that both lists end. */
+static void medium_leave_head(ca_page_t *page)
+{
+    uintptr_t tag = ca_tag_get(page);
+    if (page->block_size <= CA_MCACHE_MIN || (tag & CA_TAG_MEDIUM)) return;
+    list_live_back(page, page->free_link);
+    list_live_back(page, page->local_free);
+    ca_tag_set(page, tag | CA_TAG_MEDIUM);
+}
+
 static void pq_remove(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
 {
     bool head = q->first == page;
@@ -221,6 +240,7 @@ static void pq_remove(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
     page->next = page->prev = NULL;
     if (head) {
         page->used = blocks_out(page);
+        medium_leave_head(page);
         if (q->first) q->first->used = HEAD_BIAS;
         ca_page_set_direct(heap, page->cls);
     }
@@ -256,7 +276,9 @@ static void page_extend(ca_page_t *page)
     /* the new blocks are blocks now (ca_page_is_block) */
     atomic_store_explicit((_Atomic(uint64_t) *)&page->div_limit, (uint64_t)(page->reserved - 1) * (page->div_magic * bsize),
                           memory_order_relaxed);
-    page->free_is_zero = page->tail_zero;
+    /* (a medium head that takes fast frees may get dirty blocks pushed on
+     * top of these at any time) */
+    page->free_is_zero = page->tail_zero && (ca_tag_get(page) & CA_TAG_MEDIUM);
 }
 
 /* ---------------------------------------------------------------------------
@@ -405,6 +427,16 @@ uint64_t ca_page_key(ca_heap_t *heap)
     return (x & ~((uint64_t)0xff << 47) & ~((uint64_t)1 << 63)) | ((uint64_t)CA_MARK << 47);
 }
 
+/* A medium page starting: none of its blocks is out (its granules'
+ * bytes, ca_live_byte; the page is CA_MEDIUM_PAGE-aligned in its segment,
+ * page 0's header included). */
+static void live_clear(const ca_page_t *page)
+{
+    uintptr_t base = (uintptr_t)page->start & ~(uintptr_t)(CA_MEDIUM_PAGE - 1);
+    for (uintptr_t g = 0; g < CA_MEDIUM_PAGE; g += (uintptr_t)1 << CA_LIVE_GRANULE_SHIFT)
+        ca_live_back((const void *)(base + g));
+}
+
 /* A fresh page for class cls. When it takes a new segment, the heap first
  * gives back what its sparse pages hold free (ca_page_sweep): a heap that
  * grows after a mass free (in other classes) grows into memory the kernel
@@ -432,7 +464,7 @@ static ca_page_t *page_fresh(ca_heap_t *heap, unsigned cls)
     atomic_store_explicit(&page->thread_free, 0, memory_order_relaxed);
     atomic_store_explicit(&page->has_aligned, 0, memory_order_relaxed);
     atomic_store_explicit(&page->heap, heap, memory_order_relaxed);
-    if (bsize > CA_MCACHE_MIN) *ca_live_word(page->start) = 0;   /* none out */
+    if (bsize > CA_MCACHE_MIN) live_clear(page);
     ca_tag_set(page, heap->tp | (bsize > CA_MCACHE_MIN ? CA_TAG_MEDIUM : 0));
     heap->st_pages_init++;
     heap->npages[cls]++;
@@ -558,6 +590,22 @@ void ca_page_set_aligned(ca_page_t *page, ca_block_t *b, void *aligned)
     ca_tag_set(page, ca_tag_get(page) | CA_TAG_ALIGNED);
 }
 
+/* A local free into a medium page that is its queue's head: from now on
+ * the page takes the fast path's frees (its tag loses MEDIUM), as a small
+ * page does, until it stops being the head (medium_leave_head). A block
+ * freed and allocated again in a loop then costs what a small one does,
+ * where the block cache's way costs twice as many instructions; frees into
+ * the pages behind the head, most of them when frees are random, still go
+ * to the cache. The head's blocks freed from now on are dirty. */
+void ca_page_free_head(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
+{
+    ca_tag_set(page, ca_tag_get(page) & ~CA_TAG_MEDIUM);
+    page->free_is_zero = 0;
+    b->link = ca_link_encode(page->key, (uintptr_t)page->free_link);
+    page->free_link = b;
+    if (--page->used == 0) ca_page_now_empty(heap, page);   /* a head's countdown ran out */
+}
+
 /* The owner frees block b (a block start) of its page. */
 void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
 {
@@ -584,14 +632,6 @@ void ca_page_release_heads(ca_heap_t *heap)
  * Remote frees
  * ------------------------------------------------------------------------- */
 
-/* A medium block another thread freed, taken in: it must still be out
- * (the owner's own free of it did not take it back already). */
-static void remote_back(const ca_block_t *b)
-{
-    if (unlikely(!ca_live_is_out(b))) ca_os_fatal("double free", b);
-    ca_live_back(b);
-}
-
 /* Takes in the blocks other threads freed. A page is on the notify list
  * exactly while its thread_free list is non-empty (the thread that makes it
  * non-empty pushes the page), so each page is visited once per batch. The
@@ -609,14 +649,10 @@ void ca_page_drain_notify(ca_heap_t *heap)
         if (list) {
             if (unlikely(!ca_link_ok((uintptr_t)list) || !ca_page_is_block(page, list)))
                 ca_os_fatal("corrupted free list", list);
-            bool medium = page->block_size > CA_MCACHE_MIN;
-            if (medium) remote_back(list);
             uint32_t n = 1;
             ca_block_t *tail = list;
-            for (ca_block_t *b; (b = list_next(page, tail)) != NULL; tail = b) {
+            for (ca_block_t *b; (b = list_next(page, tail)) != NULL; tail = b)
                 if (unlikely(++n > page->reserved)) list_circle(page, list);
-                if (medium) remote_back(b);
-            }
             if (unlikely(list_end(page, tail) != CA_REMOTE_END)) lists_joined(page, list, true);
             tail->link = ca_link_encode(page->key, (uintptr_t)page->local_free);
             page->local_free = list;
@@ -650,6 +686,7 @@ static void check_page(ca_heap_t *heap, ca_page_t *page, bool queued, bool head,
     if (seg->stride > 1) ca_assert(ca_tag_get(ca_slot_of(area + CA_SLICE_SIZE)) == 0);
     ca_assert(((tag & CA_TAG_PURGED) != 0) == (page->purged != 0));
     ca_assert(page->purged == 0 || page->block_size <= CA_SMALL_MAX);
+    ca_assert(page->block_size <= CA_MCACHE_MIN || head || (tag & CA_TAG_MEDIUM));   /* 13 */
     ca_assert((uint8_t)(page->key >> 47) == CA_MARK && !(page->key >> 63));          /* 9 */
     ca_assert(page->reserved == 0 || ca_page_is_block(page, page->start + (size_t)(page->reserved - 1) * page->block_size));
     ca_assert(!ca_page_is_block(page, page->start + (size_t)page->reserved * page->block_size));   /* 10 */
@@ -664,11 +701,18 @@ static void check_page(ca_heap_t *heap, ca_page_t *page, bool queued, bool head,
             lost += ca_page_lost(page, page->start + (size_t)j * page->block_size);
         ca_assert(lost == page->lost);                                               /* 11 */
         if (page->block_size > CA_MCACHE_MIN && !head) {
-            /* out = handed out or in a remote-free list: used less the cached */
-            uint32_t cached = 0;
-            for (ca_block_t *b = heap->mcache[page->cls]; b; b = (ca_block_t *)ca_link_decode(heap->mkey, b->link))
+            /* used = out + cached + freed elsewhere, not taken in yet;
+             * another thread clears a byte before it pushes the block, so
+             * counting the pushed ones first, the bytes after, can only
+             * come short of used while a free is half done */
+            uint32_t cached = 0, remote = 0, out = 0;
+            for (ca_block_t *b = heap->mcache[page->cls].head; b; b = (ca_block_t *)ca_link_decode(heap->mkey, b->link))
                 cached += ca_page_of(b) == page;
-            ca_assert((uint32_t)__builtin_popcountll(*ca_live_word(page->start)) + cached == page->used);   /* 12 */
+            ca_block_t *r = (ca_block_t *)atomic_load_explicit(&page->thread_free, memory_order_acquire);
+            for (; r != NULL && remote <= page->reserved; r = list_next(page, r)) remote++;
+            for (uint32_t j = 0; j < page->reserved; j++)
+                out += ca_live_is_out(page->start + (size_t)j * page->block_size);
+            ca_assert(out + cached + remote <= page->used);                                /* 12 */
         }
     }
 }

@@ -146,8 +146,33 @@ static void free_twice_on_a_full_page(void)
     free_block_twice(blocks[10]);
 }
 
-/* Medium blocks: the first free puts it in the heap's block cache. */
+/* Medium blocks: the first free goes onto the block's page, its class's
+ * queue head, which takes the fast path's frees from then on. */
 static void free_twice_medium(void) { free_block_twice(malloc(20000)); }
+
+/* A medium block of a page behind the head (24 blocks of 20 KiB fill the
+ * first page): the first free puts it in the heap's block cache. */
+static void free_twice_medium_in_the_cache(void)
+{
+    enum { N = 64 };
+    static char *blocks[N];
+    for (int i = 0; i < N; i++) blocks[i] = malloc(20000);
+    free_block_twice(blocks[0]);
+}
+
+/* A medium block handed out again by a head that took fast frees, then
+ * freed twice after the page filled and left the head (so the cache's way
+ * checks it again). */
+static void free_twice_medium_after_its_page_left_the_head(void)
+{
+    enum { N = 64 };
+    static char *blocks[N];
+    free(malloc(20000));
+    char *p = malloc(20000);
+    for (int i = 0; i < N; i++) blocks[i] = malloc(20000);
+    CHECK(blocks[N - 1] != NULL);
+    free_block_twice(p);
+}
 
 /* Medium blocks the cache had no room for: back on their page's list. */
 static void free_twice_medium_past_the_cache(void)
@@ -235,8 +260,9 @@ static void free_elsewhere_then_here(size_t size)
 
 static void free_here_then_in_another_thread(void) { free_here_then_elsewhere(64); }
 static void free_in_another_thread_then_here(void) { free_elsewhere_then_here(64); }
-/* Medium blocks: a local free takes the block back in its page's live
- * word without reading it, so these two cross the two kinds of check. */
+/* Medium blocks: a free marks the block back (ca_live_byte) without
+ * reading it, the other thread's with an atomic exchange, so these two
+ * cross the two kinds of check. */
 static void free_medium_here_then_in_another_thread(void) { free_here_then_elsewhere(20000); }
 static void free_medium_in_another_thread_then_here(void) { free_elsewhere_then_here(20000); }
 
@@ -559,6 +585,8 @@ MISUSE(free_twice_with_frees_between, "double free")
 MISUSE(free_twice_after_reuse, "double free")
 MISUSE(free_twice_on_a_full_page, "double free")
 MISUSE(free_twice_medium, "double free")
+MISUSE(free_twice_medium_in_the_cache, "double free")
+MISUSE(free_twice_medium_after_its_page_left_the_head, "double free")
 MISUSE(free_twice_medium_past_the_cache, "double free")
 MISUSE(free_twice_aligned, "double free")
 MISUSE_BY(free_twice_in_a_purged_os_page, "double free", "invalid free")   /* (out of the quarantine: as documented) */
@@ -612,6 +640,8 @@ CHECK_MAIN(60,
     T(free_twice_after_reuse_aborts),
     T(free_twice_on_a_full_page_aborts),
     T(free_twice_medium_aborts),
+    T(free_twice_medium_in_the_cache_aborts),
+    T(free_twice_medium_after_its_page_left_the_head_aborts),
     T(free_twice_medium_past_the_cache_aborts),
     T(free_twice_aligned_aborts),
     T(free_twice_in_a_purged_os_page_aborts),
