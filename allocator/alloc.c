@@ -115,12 +115,11 @@ static ca_noinline void *alloc_generic(size_t size)
 {
     ca_heap_t *heap = ca_tld.heap;
     if (likely(heap != NULL && size <= CA_MEDIUM_MAX)) {
-        unsigned cls = ca_size_class(size);
-        if (size > CA_MCACHE_MIN) {
-            if (likely(heap->mcache[cls].head != NULL)) return ca_mcache_pop(heap, cls);
-            ca_page_t *head = heap->queues[cls].first;
-            if (head != NULL && head->free_link != CA_LIST_END) return ca_page_pop(head);
-        }
+        if (size <= CA_MCACHE_MIN) return alloc_class(heap, ca_size_class(size), size);
+        unsigned cls = ca_medium_size_class(size);
+        if (likely(heap->mcache[cls].head != NULL)) return ca_mcache_pop(heap, cls);
+        ca_page_t *head = heap->queues[cls].first;
+        if (head != NULL && head->free_link != CA_LIST_END) return ca_page_pop(head);
         return alloc_class(heap, cls, size);
     }
     return alloc_slow(size, true);

@@ -280,6 +280,17 @@ ca_inline unsigned ca_size_class(size_t size)
     return 9u + (b - 7u) * 8u + (unsigned)((s >> (b - 3u)) & 7u);
 }
 
+/* The class of a medium size (CA_MCACHE_MIN < size <= CA_MEDIUM_MAX), by
+ * table: classes above 8 KiB are multiples of 1 KiB, so each KiB of sizes
+ * lies in one class, and malloc's medium path loads it instead of
+ * computing it (7 instructions less). mcache.c builds the table from the
+ * same formula; the debug build compares the two for every KiB. */
+ca_hidden extern const uint8_t ca_medium_class[CA_MEDIUM_MAX >> 10];
+ca_inline unsigned ca_medium_size_class(size_t size)
+{
+    return ca_medium_class[(size - 1) >> 10];
+}
+
 /* The block size of class c: a constant expression for a constant c, so
  * that mcache.c can build its per-class table from it. */
 #define CA_CLASS_SIZE(c) \

@@ -141,9 +141,22 @@ void *ca_mcache_reuse(ca_heap_t *heap, unsigned cls, bool cached_ok)
     return NULL;
 }
 
+/* ca_medium_class: entry k is the class of sizes 1024k+1 .. 1024(k+1),
+ * ca_size_class's formula as a constant expression. */
+#define KCLS_S(k) ((k) * 1024u + 1023u)
+#define KCLS_B(k) (31u - (unsigned)__builtin_clz(KCLS_S(k)))
+#define KCLS(k) (9u + (KCLS_B(k) - 7u) * 8u + ((KCLS_S(k) >> (KCLS_B(k) - 3u)) & 7u))
+#define KCLS8(k) KCLS(k), KCLS(k + 1), KCLS(k + 2), KCLS(k + 3), KCLS(k + 4), KCLS(k + 5), KCLS(k + 6), KCLS(k + 7)
+#define KCLS32(k) KCLS8(k), KCLS8(k + 8), KCLS8(k + 16), KCLS8(k + 24)
+const uint8_t ca_medium_class[CA_MEDIUM_MAX >> 10] = {KCLS32(0), KCLS32(32), KCLS32(64), KCLS32(96)};
+_Static_assert(CA_MEDIUM_MAX >> 10 == 128, "the table lists 128 KiB");
+
 /* A new heap's cache: empty, each list with its cap. */
 void ca_mcache_init(ca_heap_t *heap)
 {
+    for (size_t k = CA_MCACHE_MIN >> 10; k < CA_MEDIUM_MAX >> 10; k++)
+        ca_assert(ca_medium_class[k] == ca_size_class(k * 1024 + 1) &&
+                  ca_medium_class[k] == ca_size_class(k * 1024 + 1024));
     for (unsigned c = 1; c < CA_NCLASS; c++)
         heap->mcache[c] = (ca_mlist_t){NULL, mcache_cap[c], (uint32_t)ca_class_size(c)};
 }
