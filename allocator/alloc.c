@@ -109,7 +109,7 @@ static ca_noinline void *alloc_class(ca_heap_t *heap, unsigned cls, size_t size)
 /* Sizes above the direct array, or a direct entry whose head link failed
  * malloc's check: a medium size pops its class's list of the block cache
  * when it holds a block, else its queue head's free list when that has one
- * (blocks freed into the head, see ca_page_free_head); both pops make no
+ * (blocks freed into the head, see ca_page_fast_frees); both pops make no
  * call, so they save no registers. Anything else is alloc_class's. */
 static ca_noinline void *alloc_generic(size_t size)
 {
@@ -174,7 +174,7 @@ void *ca_calloc(size_t n, size_t size)
     if (total > CA_MCACHE_MIN && total <= CA_MEDIUM_MAX) {
         /* the medium block cache holds dirty blocks: take those knowingly */
         ca_heap_t *heap = ca_tld.heap;
-        unsigned cls = ca_size_class(total);
+        unsigned cls = ca_medium_size_class(total);
         if (heap != NULL && heap->mcache[cls].head != NULL) return memset(ca_mcache_pop(heap, cls), 0, total);
         p = alloc_slow(total, false);
     } else {

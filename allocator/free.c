@@ -41,9 +41,7 @@ ca_fast void ca_free(void *p)
     ca_page_t *page = ca_slot_of(p);
     if (likely(ca_tag_peek(page) == ca_thread_tp())) {
         if (likely(ca_page_is_block(page, p)) && likely(!ca_block_looks_free(p))) {
-            ((ca_block_t *)p)->link = ca_link_encode(page->key, (uintptr_t)page->free_link);
-            page->free_link = p;
-            if (unlikely(--page->used == 0)) free_emptied(page);
+            if (unlikely(ca_page_push(page, p))) free_emptied(page);
             return;
         }
         free_checked(p, page);
@@ -213,16 +211,19 @@ static ca_noinline void free_slow(void *p)
     }
     if (tag & CA_TAG_MEDIUM) {
         ca_live_back(p);
-        if (unlikely(heap->queues[page->cls].first == page)) {
-            ca_page_free_head(heap, page, p);
+        if (likely(heap->queues[page->cls].first != page)) {
+            if (likely(ca_mcache_push(heap, page->cls, p))) return;
+            free_local(heap, page, p);
             return;
         }
-        if (likely(ca_mcache_push(heap, page->cls, p))) return;
-    } else if (!(tag & CA_TAG_FLAGS)) {
-        /* a medium head that takes fast frees, p in its second slice
-         * (the fast path reads the first slice's descriptor only) */
-        ca_page_free_head(heap, page, p);
+        ca_page_fast_frees(page);   /* the head: from now on as a small page */
+    } else if (tag & CA_TAG_FLAGS) {
+        free_local(heap, page, p);
         return;
     }
-    free_local(heap, page, p);
+    /* p's page takes fast frees: a medium head, freed into for the first
+     * time or p in its second slice (the fast path reads the first
+     * slice's descriptor only) */
+    ca_assert(page->block_size > CA_MCACHE_MIN);
+    if (unlikely(ca_page_push(page, p))) free_emptied(page);
 }

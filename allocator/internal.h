@@ -283,7 +283,7 @@ ca_inline unsigned ca_size_class(size_t size)
 /* The class of a medium size (CA_MCACHE_MIN < size <= CA_MEDIUM_MAX), by
  * table: classes above 8 KiB are multiples of 1 KiB, so each KiB of sizes
  * lies in one class, and malloc's medium path loads it instead of
- * computing it (7 instructions less). mcache.c builds the table from the
+ * computing it (8 instructions fewer a pair). mcache.c builds the table from the
  * same formula; the debug build compares the two for every KiB. */
 ca_hidden extern const uint8_t ca_medium_class[CA_MEDIUM_MAX >> 10];
 ca_inline unsigned ca_medium_size_class(size_t size)
@@ -399,10 +399,9 @@ ca_inline ca_page_t *ca_segment_page(ca_segment_t *seg, uint32_t i)
  * load free waited for). The owner sets it on every pop and clears it on
  * a local free; another thread's free clears it with an atomic exchange,
  * so that whichever of two frees comes second sees 0, wherever each ran.
- * A byte, not a bit: a bit's update is a read-modify-write of a word the
- * page's other blocks share, and with malloc setting and free clearing
- * bits of one word, each waited for the other's store (a 16 KiB
- * malloc/free loop, 8 live: 12% of its time). The segment's 512 bytes
+ * A byte, not a bit, so that the other thread's exchange touches no
+ * neighbour's state (a bit in a shared word measured the same time: a
+ * 16 KiB malloc/free loop, 8 live, 0.51 against 0.50 s). The segment's 512 bytes
  * start at one of CA_LIVE_COLOURS lines by the segment's address:
  * segments are 4 MiB-aligned, and at one fixed offset every segment's
  * lines would compete for the same cache sets. */
@@ -548,6 +547,17 @@ ca_inline void *ca_page_take(ca_page_t *page, ca_block_t *b, uintptr_t next)
     return b;
 }
 
+/* The owner's free of block b (a checked block start) onto the list
+ * malloc pops from, LIFO: the fast path's, and a medium head's that takes
+ * fast frees (ca_page_fast_frees). True when `used` reached 0 (free.c's
+ * free_emptied takes it from there). */
+ca_inline bool ca_page_push(ca_page_t *page, void *b)
+{
+    ((ca_block_t *)b)->link = ca_link_encode(page->key, (uintptr_t)page->free_link);
+    page->free_link = b;
+    return --page->used == 0;
+}
+
 /* The slow paths' pop from a non-empty list: the first block's link must
  * lead to one of the page's blocks or end the list (else a write after
  * free changed it: abort, naming the block), counted as out
@@ -669,7 +679,7 @@ ca_hidden ca_page_t *ca_page_find(ca_heap_t *heap, unsigned cls);
 ca_hidden ca_page_t *ca_page_find_used(ca_heap_t *heap, unsigned cls);
 ca_hidden void ca_page_drain_notify(ca_heap_t *heap);
 ca_hidden void ca_page_free_local(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
-ca_hidden void ca_page_free_head(ca_heap_t *heap, ca_page_t *page, ca_block_t *b);
+ca_hidden void ca_page_fast_frees(ca_page_t *page);
 ca_hidden void ca_page_now_empty(ca_heap_t *heap, ca_page_t *page);
 ca_hidden void ca_page_release_heads(ca_heap_t *heap);
 ca_hidden void ca_page_sweep(ca_heap_t *heap, size_t want);

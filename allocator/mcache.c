@@ -13,7 +13,7 @@
  * of internal.h, so that free's and malloc's paths make no call for
  * them; this file sets each list's cap). The exception is the class's
  * queue head once the owner freed into it: that page takes the fast
- * path's frees, as a small page does (page.c, ca_page_free_head), and
+ * path's frees, as a small page does (page.c, ca_page_fast_frees), and
  * malloc pops its list when the cache's is empty. The blocks stay counted
  * as used by their pages; every FLUSH_MS,
  * at malloc_trim, at thread exit and when an abandoned heap is collected

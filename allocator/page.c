@@ -218,7 +218,7 @@ static void list_live_back(const ca_page_t *page, ca_block_t *first)
 }
 
 /* A medium page that stops being its queue's head goes back to the block
- * cache's way (ca_page_free_head made it take fast frees): the blocks those
+ * cache's way (ca_page_fast_frees made it take fast frees): the blocks those
  * put on its lists are marked not out, as the cache's way keeps them.
  * Called after blocks_out, which checked that both lists end. */
 static void medium_leave_head(ca_page_t *page)
@@ -596,14 +596,12 @@ void ca_page_set_aligned(ca_page_t *page, ca_block_t *b, void *aligned)
  * freed and allocated again in a loop then costs what a small one does,
  * where the block cache's way costs twice as many instructions; frees into
  * the pages behind the head, most of them when frees are random, still go
- * to the cache. The head's blocks freed from now on are dirty. */
-void ca_page_free_head(ca_heap_t *heap, ca_page_t *page, ca_block_t *b)
+ * to the cache. The head's blocks freed from now on are dirty. The caller
+ * pushes the block (ca_page_push). */
+void ca_page_fast_frees(ca_page_t *page)
 {
     ca_tag_set(page, ca_tag_get(page) & ~CA_TAG_MEDIUM);
     page->free_is_zero = 0;
-    b->link = ca_link_encode(page->key, (uintptr_t)page->free_link);
-    page->free_link = b;
-    if (--page->used == 0) ca_page_now_empty(heap, page);   /* a head's countdown ran out */
 }
 
 /* The owner frees block b (a block start) of its page. */
