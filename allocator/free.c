@@ -12,7 +12,7 @@
 
 static void free_unmapped(void *p);
 static void free_checked(void *p, ca_page_t *page);
-static void free_slow(void *p);
+static void free_slow(void *p, ca_page_t *slot);
 static void free_emptied(ca_page_t *page);
 
 /* free: the segment map (one byte) says whether p lies in one of our
@@ -47,7 +47,7 @@ ca_fast void ca_free(void *p)
         free_checked(p, page);
         return;
     }
-    free_slow(p);
+    free_slow(p, page);
 }
 
 /* The heap a dead thread with this thread's pointer left, taken over
@@ -176,15 +176,6 @@ static ca_noinline void free_not_local(void *p, ca_page_t *page)
     free_remote(p, page);
 }
 
-/* p lies in one of our segments, and its slice's descriptor is not ours to
- * take the fast path: p's page (its header's slot mask finds it) is ours
- * with a flag in its tag (full: back into its queue; medium: the block
- * cache; aligned pointers, purged OS pages: free_checked), or not ours.
- * The common case, a block start that does not look free, is told apart
- * as in the fast path (plus the lost test, which only a PURGED page needs:
- * the flag is set exactly while OS pages of it are purged), so that this
- * function makes no call but its tail calls; anything else is
- * free_checked's. */
 /* Whether block p of an owned page (tag: its tag) may be free already, so
  * that free_checked must look: it starts with the mark, or, in a medium
  * page, it is not out (ca_live_byte). A medium block is not read: the
@@ -195,9 +186,20 @@ static inline bool free_may_be_free(uintptr_t tag, const void *p)
     return (tag & CA_TAG_MEDIUM) ? !ca_live_is_out(p) : ca_block_looks_free(p);
 }
 
-static ca_noinline void free_slow(void *p)
+/* p lies in one of our segments, and its slice's descriptor (slot) is not
+ * ours to take the fast path: p's page (the slot, or for a medium page's
+ * second slice the slot before it: ca_page_of_slot, no header load) is ours
+ * with a flag in its tag (full: back into its queue; medium: the block
+ * cache; aligned pointers, purged OS pages: free_checked), or not ours.
+ * The common case, a block start that does not look free, is told apart
+ * as in the fast path (plus the lost test, which only a PURGED page needs:
+ * the flag is set exactly while OS pages of it are purged), so that this
+ * function makes no call but its tail calls; anything else is
+ * free_checked's. */
+static ca_noinline void free_slow(void *p, ca_page_t *slot)
 {
-    ca_page_t *page = ca_page_of(p);
+    ca_page_t *page = ca_page_of_slot(slot);
+    ca_assert(page == ca_page_of(p));
     uintptr_t tag = ca_tag_get(page);
     if (unlikely((tag & ~CA_TAG_FLAGS) != ca_thread_tp())) {
         free_not_local(p, page);

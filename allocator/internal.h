@@ -68,6 +68,7 @@ ca_hidden __attribute__((noreturn, cold)) void ca_os_assert_fail(const char *exp
 #define CA_SMALL_PAGE   CA_SLICE_SIZE               /* small pages: 1 slice */
 #define CA_MEDIUM_STRIDE 2                          /* medium pages: 2 slices, 512 KiB */
 #define CA_MEDIUM_PAGE  (CA_MEDIUM_STRIDE * CA_SLICE_SIZE)
+_Static_assert(CA_MEDIUM_STRIDE == 2, "a medium page's second slot is the only one after its own (ca_page_of_slot)");
 #define CA_SMALL_MAX    (8 * 1024)                  /* blocks <= 8 KiB: small page */
 #define CA_MEDIUM_MAX   (128 * 1024)                /* blocks <= 128 KiB: medium page */
 #define CA_MCACHE_MIN   (8 * 1024)                  /* classes above: the block cache (mcache.c) */
@@ -91,6 +92,9 @@ ca_hidden __attribute__((noreturn, cold)) void ca_os_assert_fail(const char *exp
 #define CA_TAG_MEDIUM  ((uintptr_t)4)   /* local frees go to the block cache */
 #define CA_TAG_PURGED  ((uintptr_t)8)   /* OS pages of it were purged: frees check for lost blocks */
 #define CA_TAG_FLAGS   (CA_TAG_FULL | CA_TAG_ALIGNED | CA_TAG_MEDIUM | CA_TAG_PURGED)
+/* The whole tag of a medium page's second slot: no owner, no flag, so it
+ * matches no thread pointer, and it says the page is the slot before. */
+#define CA_TAG_SECOND  ((uintptr_t)16)
 
 enum { CA_SEG_SMALL = 0, CA_SEG_MEDIUM = 1 };
 enum { CA_PAGE_FREE_CLEAN = 0, CA_PAGE_FREE_DIRTY = 1, CA_PAGE_INUSE = 2 };
@@ -154,9 +158,10 @@ _Static_assert(offsetof(ca_page_t, local_free) < 64, "free's and malloc's fields
  * is at byte offset ((p >> 11) & slot_mask) in pages[]: slot_mask is 15 << 7
  * for small segments and 14 << 7 for medium ones (ca_page_of). The free fast
  * path uses 15 << 7 always, without reading the header (ca_slot_of): for a
- * small page that is the page; for a medium page's second slice it is an
- * unused, zeroed slot whose tag never matches. (Large blocks are not in
- * segments: large.c.) */
+ * small page that is the page; for a medium page's second slice it is the
+ * unused slot 2j + 1, whose tag is CA_TAG_SECOND: it never matches, and it
+ * lets the slow path step back to slot 2j without the header's mask
+ * (ca_page_of_slot). (Large blocks are not in segments: large.c.) */
 typedef struct ca_segment_s {
     uintptr_t slot_mask;
     uint8_t kind;                 /* CA_SEG_* */
@@ -383,6 +388,14 @@ ca_inline ca_page_t *ca_page_of(const void *p)
 ca_inline ca_page_t *ca_slot_of(const void *p)
 {
     return (ca_page_t *)((uint8_t *)ca_segment_of(p)->pages + (((uintptr_t)p >> CA_PAGE_SHIFT_IN_SLOT) & CA_SLOT_MASK_SMALL));
+}
+
+/* The page of the slot ca_slot_of gave: the slot itself, or for a medium
+ * page's second slice the slot before it. Reads the slot's tag, which the
+ * caller has just read (same line), not the segment header. */
+ca_inline ca_page_t *ca_page_of_slot(ca_page_t *slot)
+{
+    return unlikely(ca_tag_peek(slot) == CA_TAG_SECOND) ? slot - 1 : slot;
 }
 
 /* The i-th page of a segment (i < npages). */

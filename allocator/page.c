@@ -680,8 +680,11 @@ static void check_page(ca_heap_t *heap, ca_page_t *page, bool queued, bool head,
     ca_segment_t *seg = ca_segment_of(page);
     uint8_t *area = (uint8_t *)seg + (size_t)(page - seg->pages) * CA_SLICE_SIZE;
     ca_assert(ca_segmap_has(seg));                                                  /* 4 */
-    for (uint32_t k = 0; k < seg->stride; k++) ca_assert(ca_page_of(area + k * CA_SLICE_SIZE) == page);
-    if (seg->stride > 1) ca_assert(ca_tag_get(ca_slot_of(area + CA_SLICE_SIZE)) == 0);
+    for (uint32_t k = 0; k < seg->stride; k++) {
+        const uint8_t *slice = area + k * CA_SLICE_SIZE;
+        ca_assert(ca_page_of(slice) == page && ca_page_of_slot(ca_slot_of(slice)) == page);
+    }
+    if (seg->stride > 1) ca_assert(ca_tag_get(ca_slot_of(area + CA_SLICE_SIZE)) == CA_TAG_SECOND);   /* 4 */
     ca_assert(((tag & CA_TAG_PURGED) != 0) == (page->purged != 0));
     ca_assert(page->purged == 0 || page->block_size <= CA_SMALL_MAX);
     ca_assert(page->block_size <= CA_MCACHE_MIN || head || (tag & CA_TAG_MEDIUM));   /* 13 */

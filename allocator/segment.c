@@ -90,6 +90,7 @@ static ca_segment_t *segment_new(ca_heap_t *heap, int kind)
     seg->slot_mask = kind == CA_SEG_SMALL ? CA_SLOT_MASK_SMALL : CA_SLOT_MASK_MEDIUM;
     for (uint32_t i = npages; i-- > 0;) {
         ca_page_t *page = ca_segment_page(seg, i);
+        if (seg->stride == 2) ca_tag_set(page + 1, CA_TAG_SECOND);
         uint8_t *area = (uint8_t *)seg + (size_t)i * psize;
         page->start = i == 0 ? (uint8_t *)seg + hdr : area;
         page->area = (uint32_t)(i == 0 ? psize - hdr : psize);
