@@ -46,6 +46,12 @@ else
     login=(--sshlogin "$hosts")
     host_count=$(($(tr -cd , <<<"$hosts" | wc -c) + 1))
 fi
+# parallel sends the bundle to a remote host with rsync, and without it
+# fails only once the jobs start; `:` (this machine) needs none.
+if [ -f "$hosts" ]; then logins=$(grep -v '^\s*\(#\|$\)' "$hosts"); else logins=$(tr , '\n' <<<"$hosts"); fi
+if grep -qv '^\s*\([0-9]*/\)\?:\s*$' <<<"$logins"; then
+    command -v rsync >/dev/null || die "rsync not found (Debian package rsync): parallel sends the bundle to the hosts with it"
+fi
 [ -n "$shards" ] || shards=$((host_count > 2 ? host_count : 2))
 cluster_prepare parallel
 

@@ -164,6 +164,17 @@ test_parallel() {
     same_as_one_run parallel_local_equals_one_process_run "$TMP/pl/merged" "$TMP/one"
     [ "$(ls -d "$TMP"/pl/*-shard-* | wc -l)" = 4 ] && [ -z "$(ls "$TMP/pl" | grep -v -e '-shard-[1-4]$' -e '^merged$' -e '^plan.csv$')" ] &&
         pass parallel_leaves_shards_merged_and_plan || fail parallel_leaves_shards_merged_and_plan "$(ls "$TMP/pl")"
+    # Without rsync a remote host is refused before anything runs.
+    mkdir -p "$TMP/norsync"
+    for t in bash dirname basename grep tr parallel; do ln -sf "$(command -v "$t")" "$TMP/norsync/$t"; done
+    PATH="$TMP/norsync" cluster/parallel.sh --hosts hostA --shards 2 --out "$TMP/pn" "${RUN[@]}" >"$TMP/pn.out" 2>&1
+    rc=$?
+    [ "$rc" = 2 ] && grep -q 'rsync not found' "$TMP/pn.out" && [ ! -e "$TMP/pn" ] &&
+        pass parallel_without_rsync_refused_early || fail parallel_without_rsync_refused_early "exit $rc: $(head -3 "$TMP/pn.out")"
+    if ! command -v rsync >/dev/null; then
+        skip parallel_over_ssh "rsync is not installed (Debian package rsync; tests/packages.txt)"
+        return
+    fi
     # Two "hosts" reached through the ssh stand-in: the bundle (with the
     # --costs run) goes out, the shards come back, nothing stays behind.
     export FAKE_SSH_ROOT="$TMP/hosts"
