@@ -39,16 +39,17 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$hosts" ] || die "--hosts LIST|FILE is needed (e.g. --hosts node1,node2)"
 command -v parallel >/dev/null || die "GNU parallel not found (Debian package parallel)"
+# The sshlogins, one a line, from the file or the list.
 if [ -f "$hosts" ]; then
     login=(--sshloginfile "$(cd "$(dirname "$hosts")" && pwd -P)/$(basename "$hosts")")
-    host_count=$(grep -cv '^\s*\(#\|$\)' "$hosts")
+    logins=$(grep -v '^\s*\(#\|$\)' "$hosts")
 else
     login=(--sshlogin "$hosts")
-    host_count=$(($(tr -cd , <<<"$hosts" | wc -c) + 1))
+    logins=$(tr , '\n' <<<"$hosts")
 fi
+host_count=$(grep -c . <<<"$logins")
 # parallel sends the bundle to a remote host with rsync, and without it
-# fails only once the jobs start; `:` (this machine) needs none.
-if [ -f "$hosts" ]; then logins=$(grep -v '^\s*\(#\|$\)' "$hosts"); else logins=$(tr , '\n' <<<"$hosts"); fi
+# fails only once the jobs start; `:` (this machine, also as `N/:`) needs none.
 if grep -qv '^\s*\([0-9]*/\)\?:\s*$' <<<"$logins"; then
     command -v rsync >/dev/null || die "rsync not found (Debian package rsync): parallel sends the bundle to the hosts with it"
 fi
