@@ -392,10 +392,15 @@ ca_inline ca_page_t *ca_slot_of(const void *p)
 
 /* The page of the slot ca_slot_of gave: the slot itself, or for a medium
  * page's second slice the slot before it. Reads the slot's tag, which the
- * caller has just read (same line), not the segment header. */
+ * caller has just read (same line), not the segment header. A masked
+ * subtraction, not a branch (gcc made one of `? :` and of `slot - bool`):
+ * which slice a medium block lies in is a coin toss, and as a branch it
+ * was mispredicted on half of all medium frees (callgrind's branch
+ * simulation: 0.49 M of 1 M). */
 ca_inline ca_page_t *ca_page_of_slot(ca_page_t *slot)
 {
-    return unlikely(ca_tag_peek(slot) == CA_TAG_SECOND) ? slot - 1 : slot;
+    uintptr_t back = -(uintptr_t)(ca_tag_peek(slot) == CA_TAG_SECOND) & sizeof(ca_page_t);
+    return (ca_page_t *)((uintptr_t)slot - back);
 }
 
 /* The i-th page of a segment (i < npages). */
