@@ -187,14 +187,23 @@ ca_block_t *ca_page_resolve(const ca_page_t *page, const void *p)
 /* ---------------------------------------------------------------------------
  * Queues
  * ------------------------------------------------------------------------- */
+/* A class's direct entries: one per 16 bytes of its sizes, 8 to 64 of them
+ * from 1 KiB up, where they come in runs of 8; written 8 at a time, which
+ * the compiler turns into vector stores. A class's head changes whenever
+ * its page runs out, which for random frees in classes of 32 to 64 blocks
+ * a page is every few mallocs: one entry at a time, this loop was 8% of
+ * all instructions on sizes 16..8192 (171 a call). */
 void ca_page_set_direct(ca_heap_t *heap, unsigned cls)
 {
     if (heap->direct == NULL || cls > CA_DIRECT_CLASS_MAX) return;
     ca_page_t *page = heap->queues[cls].first;
     if (page == NULL) page = &ca_page_empty;
     size_t lo = cls == 1 ? 0 : ca_class_size(cls - 1) / 16 + 1;
-    size_t hi = ca_class_size(cls) / 16;
-    for (size_t d = lo; d <= hi; d++) heap->direct[d] = page;
+    size_t end = ca_class_size(cls) / 16 + 1;
+    size_t d = lo;
+    for (; d + 8 <= end; d += 8)
+        for (unsigned k = 0; k < 8; k++) heap->direct[d + k] = page;
+    for (; d < end; d++) heap->direct[d] = page;
 }
 
 static void pq_append(ca_heap_t *heap, ca_pageq_t *q, ca_page_t *page)
