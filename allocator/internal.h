@@ -42,8 +42,12 @@
 #define ca_hidden   __attribute__((visibility("hidden")))
 #define ca_noinline __attribute__((noinline))
 /* The two exported fast paths (alloc.c, free.c): external functions (their
- * declarations below say so) that calls in the same unit always inline. */
-#define ca_fast     inline __attribute__((always_inline))
+ * declarations below say so) that calls in the same unit always inline.
+ * Each starts on a 64-byte line: where a change elsewhere in the unit left
+ * free 16 or 32 bytes into a line, a malloc(64)+free loop ran 5% slower
+ * (build/bench, alloc_free, 10 processes each: 5.55 against 5.29 ms, the
+ * same instructions); aligned, 5.29. */
+#define ca_fast     inline __attribute__((always_inline, aligned(64)))
 
 
 /* Invariants (DESIGN.md) are written as ca_assert; the debug build
