@@ -177,13 +177,24 @@ static ca_noinline void free_not_local(void *p, ca_page_t *page)
 }
 
 /* Whether block p of an owned page (tag: its tag) may be free already, so
- * that free_checked must look: it starts with the mark, or, in a medium
+ * that free_checked must look: it starts with the mark or lies in a purged
+ * OS page (ca_page_lost; only small pages are ever purged), or, in a medium
  * page, it is not out (ca_live_byte). A medium block is not read: the
  * block of a big heap is rarely in cache, and its read was the one load
  * such a free waited for. */
-static inline bool free_may_be_free(uintptr_t tag, const void *p)
+static inline bool free_may_be_free(uintptr_t tag, const ca_page_t *page, const void *p)
 {
-    return (tag & CA_TAG_MEDIUM) ? !ca_live_is_out(p) : ca_block_looks_free(p);
+    if (tag & CA_TAG_MEDIUM) return !ca_live_is_out(p);
+    return ca_block_looks_free(p) || ((tag & CA_TAG_PURGED) && ca_page_lost(page, p));
+}
+
+/* The owner's first free into a medium queue head: from now on the page
+ * takes fast frees (ca_page_fast_frees). A call of its own, so that
+ * free_slow makes tail calls only and needs no stack frame. */
+static ca_noinline void free_first_into_head(void *p, ca_page_t *page)
+{
+    ca_page_fast_frees(page);
+    if (unlikely(ca_page_push(page, p))) free_emptied(page);
 }
 
 /* p lies in one of our segments, and its slice's descriptor (slot) is not
@@ -206,8 +217,7 @@ static ca_noinline void free_slow(void *p, ca_page_t *slot)
         return;
     }
     ca_heap_t *heap = ca_tld.heap;
-    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || free_may_be_free(tag, p) ||
-                 ((tag & CA_TAG_PURGED) && ca_page_lost(page, p)))) {
+    if (unlikely(heap == NULL || !ca_page_is_block(page, p) || free_may_be_free(tag, page, p))) {
         free_checked(p, page);
         return;
     }
@@ -218,14 +228,15 @@ static ca_noinline void free_slow(void *p, ca_page_t *slot)
             free_local(heap, page, p);
             return;
         }
-        ca_page_fast_frees(page);   /* the head: from now on as a small page */
-    } else if (tag & CA_TAG_FLAGS) {
+        free_first_into_head(p, page);
+        return;
+    }
+    if (tag & CA_TAG_FLAGS) {
         free_local(heap, page, p);
         return;
     }
-    /* p's page takes fast frees: a medium head, freed into for the first
-     * time or p in its second slice (the fast path reads the first
-     * slice's descriptor only) */
+    /* p's page takes fast frees: a medium head, p in its second slice (the
+     * fast path reads the first slice's descriptor only) */
     ca_assert(page->block_size > CA_MCACHE_MIN);
     if (unlikely(ca_page_push(page, p))) free_emptied(page);
 }
