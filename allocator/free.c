@@ -188,11 +188,13 @@ static inline bool free_may_be_free(uintptr_t tag, const ca_page_t *page, const 
     return ca_block_looks_free(p) || ((tag & CA_TAG_PURGED) && ca_page_lost(page, p));
 }
 
-/* The owner's first free into a medium queue head: from now on the page
- * takes fast frees (ca_page_fast_frees). A call of its own, so that
- * free_slow makes tail calls only and needs no stack frame. */
-static ca_noinline void free_first_into_head(void *p, ca_page_t *page)
+/* The owner's free into a medium queue head, which from now on takes fast
+ * frees (ca_page_fast_frees; again for a block of its second slice, which
+ * the fast path never sees: the same tag and flag). A call of its own, so
+ * that free_slow makes tail calls only and needs no stack frame. */
+static ca_noinline void free_into_head(void *p, ca_page_t *page)
 {
+    ca_assert(page->block_size > CA_MCACHE_MIN);
     ca_page_fast_frees(page);
     if (unlikely(ca_page_push(page, p))) free_emptied(page);
 }
@@ -228,15 +230,10 @@ static ca_noinline void free_slow(void *p, ca_page_t *slot)
             free_local(heap, page, p);
             return;
         }
-        free_first_into_head(p, page);
-        return;
-    }
-    if (tag & CA_TAG_FLAGS) {
+    } else if (tag & CA_TAG_FLAGS) {
         free_local(heap, page, p);
         return;
     }
-    /* p's page takes fast frees: a medium head, p in its second slice (the
-     * fast path reads the first slice's descriptor only) */
-    ca_assert(page->block_size > CA_MCACHE_MIN);
-    if (unlikely(ca_page_push(page, p))) free_emptied(page);
+    /* a medium head: the first free into it, or p in its second slice */
+    free_into_head(p, page);
 }
